@@ -1,0 +1,22 @@
+"""ProDev Backend: the course's Python package (datasets, practice services, checks, grading)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["check", "practice_api"]
+
+
+def check(*questions: str) -> None:
+    """Run the public checks of this lab for `questions` (all if none) and show the results."""
+    from prodev.selfcheck import check as _check
+
+    _check(*questions)
+
+
+def practice_api(**options: Any):
+    """Start the StayHub practice API on 127.0.0.1; use as `with prodev.practice_api() as api:`."""
+    from prodev.api import practice_api as _practice_api
+
+    return _practice_api(**options)

@@ -1,0 +1,5 @@
+import sys
+
+from prodev.cli import main
+
+sys.exit(main())

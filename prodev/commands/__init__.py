@@ -1,0 +1,1 @@
+"""One module per `prodev` subcommand; see prodev/cli.py."""

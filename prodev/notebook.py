@@ -1,0 +1,88 @@
+"""Read a lab notebook and run its answer cells with IPython semantics (magics included)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class NotebookError(Exception):
+    """The file is not a notebook we can grade; the message says what is wrong."""
+
+
+def read_notebook(path: Path, max_bytes: int = 20_000_000) -> dict[str, Any]:
+    """Parse a .ipynb file (nbformat 4) without trusting it; raise NotebookError if unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotebookError(f"{path} does not exist or is not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise NotebookError(f"{path.name} is {size / 1e6:.1f} MB; notebooks over {max_bytes / 1e6:.0f} MB are not graded")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotebookError(f"{path.name} is not valid notebook JSON ({exc}); re-download it or restore it from a checkpoint") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookError(f"{path.name} has no list of cells: it is not a Jupyter notebook")
+    if nb.get("nbformat") != 4:
+        raise NotebookError(f"{path.name} is nbformat {nb.get('nbformat')}; save it with a current Jupyter (nbformat 4)")
+    return nb
+
+
+def cell_source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def is_check_cell(cell: dict[str, Any]) -> bool:
+    """A locked cell that nbgrader grades (grade=True, solution=False): it only runs checks."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def code_to_run(nb: dict[str, Any]) -> list[str]:
+    """The code cells a grader or self-check executes: all but the check cells."""
+    return [
+        cell_source(c)
+        for c in nb["cells"]
+        if isinstance(c, dict) and c.get("cell_type") == "code" and not is_check_cell(c)
+    ]
+
+
+@dataclass
+class Execution:
+    """What happened when the cells ran: the namespace and one line per failing cell."""
+
+    namespace: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    output: str = ""
+
+
+def run_cells(sources: list[str], workdir: Path) -> Execution:
+    """Run `sources` in a fresh IPython shell in `workdir`; a failing cell does not stop the rest."""
+    os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
+    os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)  # one shell per process: start every notebook from scratch
+    errors: list[str] = []
+    sink = io.StringIO()
+    old = Path.cwd()
+    os.chdir(workdir)
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            for index, source in enumerate(sources, start=1):
+                result = shell.run_cell(source, store_history=False, silent=False)
+                exc = result.error_before_exec or result.error_in_exec
+                if exc is not None:
+                    errors.append(f"code cell {index}: {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        os.chdir(old)
+    return Execution(shell.user_ns, errors, sink.getvalue())
