@@ -25,6 +25,9 @@ MAX_DEPTH = 50
 # e.g. a read-only DuckDB connection to a dataset the grader mounted.
 ArgumentDecoder = Callable[[Mapping[str, Any]], Any]
 _DECODERS: dict[str, ArgumentDecoder] = {}
+# Further request kinds (e.g. prodev.probes' observed calls): op name -> fn(namespace, request).
+RequestOp = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+_OPS: dict[str, RequestOp] = {}
 
 
 class AnswerError(Exception):
@@ -38,6 +41,11 @@ class AnswerError(Exception):
 def register_decoder(kind: str, decoder: ArgumentDecoder) -> None:
     """Teach the worker to build a live argument of this kind from its JSON description."""
     _DECODERS[kind] = decoder
+
+
+def register_op(name: str, op: RequestOp) -> None:
+    """Teach the worker a further kind of request; `op` returns the JSON answer or raises."""
+    _OPS[name] = op
 
 
 def _open_duckdb(spec: Mapping[str, Any]) -> Any:
@@ -182,6 +190,8 @@ def _handle(namespace: Mapping[str, Any], request: Mapping[str, Any]) -> Any:
             return to_json(run_sql(query, connection))
         finally:
             connection.close()
+    if op in _OPS:
+        return _OPS[op](namespace, request)
     raise AnswerError("bad_request", f"unknown request {op!r}")
 
 
@@ -219,3 +229,6 @@ def serve(namespace: Mapping[str, Any], request: Mapping[str, Any]) -> str:
         )
     return text
 
+
+# Probe decoders and ops register themselves on import, so every worker and self-check has them.
+from prodev import probes  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,22 +126,54 @@ class ChecksPlugin:
         return f"the check could not evaluate your answer ({name}: {str(exc)[:300]})"
 
 
-def run_checks(paths: Iterable[Path], plugin: ChecksPlugin, verbose: bool = False) -> list[CheckResult]:
+@contextlib.contextmanager
+def _without_assertion_rewriting():
+    """Keep an enclosing pytest session (the project's tests) from rewriting check modules:
+    rewritten asserts append the compared values to the author's message, which could reveal
+    a hidden check's expected answer."""
+    hooks = [
+        (i, h) for i, h in enumerate(sys.meta_path) if type(h).__name__ == "AssertionRewritingHook"
+    ]
+    for _, hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        for index, hook in hooks:
+            sys.meta_path.insert(index, hook)
+
+
+def run_checks(
+    paths: Iterable[Path], plugin: ChecksPlugin, verbose: bool = False
+) -> list[CheckResult]:
     """Run every check under `paths` through `plugin`; return the results in collection order."""
     paths = [Path(p).resolve() for p in paths]
     args = [
         *[str(p) for p in paths],
-        "-c", str(_INI),
-        "--rootdir", str(paths[0].parent),
-        "-p", "no:cacheprovider",
-        "-p", "no:nbval",
+        "-c",
+        str(_INI),
+        "--rootdir",
+        str(paths[0].parent),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:nbval",
         "--assert=plain",  # assertion messages stay exactly what the check author wrote
         "--import-mode=importlib",
         "-q",
     ]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink) if not verbose else contextlib.nullcontext():
+    with (
+        _without_assertion_rewriting(),
+        contextlib.redirect_stdout(sink) if not verbose else contextlib.nullcontext(),
+    ):
         code = pytest.main(args, plugins=[plugin])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise RuntimeError(f"the checks could not be run (pytest exit {int(code)}):\n{sink.getvalue()[-2000:]}")
+    if code not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.TESTS_FAILED,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        raise RuntimeError(
+            f"the checks could not be run (pytest exit {int(code)}):\n{sink.getvalue()[-2000:]}"
+        )
     return list(plugin.results.values())

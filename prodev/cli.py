@@ -13,7 +13,8 @@ from prodev import commands
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="prodev", description="ProDev Backend: course data, practice services, checks and grading."
+        prog="prodev",
+        description="ProDev Backend: course data, practice services, checks and grading.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):

@@ -22,15 +22,24 @@ def read_notebook(path: Path, max_bytes: int = 20_000_000) -> dict[str, Any]:
         raise NotebookError(f"{path} does not exist or is not a file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise NotebookError(f"{path.name} is {size / 1e6:.1f} MB; notebooks over {max_bytes / 1e6:.0f} MB are not graded")
+        raise NotebookError(
+            f"{path.name} is {size / 1e6:.1f} MB; notebooks over {max_bytes / 1e6:.0f} MB "
+            "are not graded: clear its outputs (Edit > Clear Outputs of All Cells) and save"
+        )
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotebookError(f"{path.name} is not valid notebook JSON ({exc}); re-download it or restore it from a checkpoint") from None
+        raise NotebookError(
+            f"{path.name} is not valid notebook JSON ({exc}); "
+            "restore it from a checkpoint (File > Revert) or re-download the lab"
+        ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{path.name} has no list of cells: it is not a Jupyter notebook")
     if nb.get("nbformat") != 4:
-        raise NotebookError(f"{path.name} is nbformat {nb.get('nbformat')}; save it with a current Jupyter (nbformat 4)")
+        raise NotebookError(
+            f"{path.name} is nbformat {nb.get('nbformat')}; "
+            "open and save it with a current JupyterLab (nbformat 4)"
+        )
     return nb
 
 
@@ -64,7 +73,7 @@ class Execution:
 
 
 def run_cells(sources: list[str], workdir: Path) -> Execution:
-    """Run `sources` in a fresh IPython shell in `workdir`; a failing cell does not stop the rest."""
+    """Run `sources` in a fresh IPython shell in `workdir`; a failing cell doesn't stop the rest."""
     os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
     os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -86,3 +95,13 @@ def run_cells(sources: list[str], workdir: Path) -> Execution:
     finally:
         os.chdir(old)
     return Execution(shell.user_ns, errors, sink.getvalue())
+
+
+def close_sql_connections() -> None:
+    """Close jupysql's connections now, quietly (otherwise it prints "Closing ..." at exit)."""
+    try:
+        from sql.connection import ConnectionManager
+    except ImportError:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        ConnectionManager.close_all()

@@ -28,15 +28,23 @@ def _generate(lab: str, root: Path, release_dir: Path, db: Path) -> None:
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = f"sqlite:///{db}"
     config.CourseDirectory.ignore = [
-        ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".pytest_cache",
+        ".ipynb_checkpoints",
+        "*.pyc",
+        "__pycache__",
+        "feedback",
+        ".pytest_cache",
     ]
     config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     result = NbGraderAPI(config=config).generate_assignment(lab, force=True, create=True)
     if not result.get("success"):
-        raise ReleaseError(f"nbgrader could not release {lab}:\n{result.get('error') or result.get('log')}")
+        raise ReleaseError(
+            f"nbgrader could not release {lab}:\n{result.get('error') or result.get('log')}"
+        )
 
 
-def release(labs: list[str] | None = None, root: Path | None = None, out: Path | None = None) -> list[Path]:
+def release(
+    labs: list[str] | None = None, root: Path | None = None, out: Path | None = None
+) -> list[Path]:
     """Regenerate the release of each lab (all by default) into `out` (labs/ by default)."""
     root = root or project_root()
     out = out or root / "labs"
@@ -44,7 +52,9 @@ def release(labs: list[str] | None = None, root: Path | None = None, out: Path |
     labs = labs or known
     unknown = [lab for lab in labs if lab not in known]
     if unknown:
-        raise ReleaseError(f"no such lab in solutions/: {', '.join(unknown)} (known: {', '.join(known)})")
+        raise ReleaseError(
+            f"no such lab in solutions/: {', '.join(unknown)} (known: {', '.join(known)})"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         for lab in labs:
             _generate(lab, root, out, Path(tmp) / "gradebook.db")
@@ -74,5 +84,9 @@ def _diff(fresh: Path, current: Path, label: str) -> list[str]:
     for name in cmp.common_dirs:
         out += _diff(fresh / name, current / name, f"{label}/{name}")
     # filecmp compares stat signatures shallowly; confirm "same" files byte for byte.
-    out += [f"{label}/{n} (changed)" for n in cmp.same_files if not filecmp.cmp(fresh / n, current / n, shallow=False)]
+    out += [
+        f"{label}/{n} (changed)"
+        for n in cmp.same_files
+        if not filecmp.cmp(fresh / n, current / n, shallow=False)
+    ]
     return out

@@ -126,7 +126,9 @@ def check(*questions: str) -> None:
 
     shell = get_ipython()
     if shell is None:
-        raise RuntimeError("prodev.check() runs inside a notebook; use `prodev check NOTEBOOK` in a terminal")
+        raise RuntimeError(
+            "prodev.check() runs inside a notebook; use `prodev check NOTEBOOK` in a terminal"
+        )
     results = run_public_checks(shell.user_ns, Path.cwd(), questions or None)
     report = Report(results)
     display(report)

@@ -7,14 +7,24 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser("check", help="run a lab notebook's public checks; exit 0 iff all pass")
-    p.add_argument("notebook", type=Path, help="the lab notebook, e.g. labs/lab04_advanced_sql/lab04_advanced_sql.ipynb")
+    p.add_argument(
+        "notebook",
+        type=Path,
+        help="the lab notebook, e.g. labs/lab04_advanced_sql/lab04_advanced_sql.ipynb",
+    )
     p.add_argument("-q", "--question", action="append", help="only this question (repeatable)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from prodev.notebook import NotebookError, code_to_run, read_notebook, run_cells
+    from prodev.notebook import (
+        NotebookError,
+        close_sql_connections,
+        code_to_run,
+        read_notebook,
+        run_cells,
+    )
     from prodev.selfcheck import format_table, run_public_checks, summarise
 
     path: Path = args.notebook.resolve()
@@ -29,13 +39,20 @@ def run(args) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"prodev check: {exc}", file=sys.stderr)
         return 2
+    finally:
+        close_sql_connections()
     if args.json:
-        print(json.dumps({
-            "notebook": str(args.notebook),
-            "cell_errors": execution.errors,
-            "questions": summarise(results),
-            "checks": [r.to_dict() for r in results],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "notebook": str(args.notebook),
+                    "cell_errors": execution.errors,
+                    "questions": summarise(results),
+                    "checks": [r.to_dict() for r in results],
+                },
+                indent=2,
+            )
+        )
     else:
         for error in execution.errors:
             print(f"note: {error}")

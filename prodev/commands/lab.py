@@ -17,11 +17,23 @@ def run(args) -> int:
     from prodev.paths import project_root
 
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_TOKEN=token, PLOOMBER_STATS_ENABLED="false",
-               PLOOMBER_VERSION_CHECK_DISABLED="true")
+    env = dict(
+        os.environ,
+        JUPYTER_TOKEN=token,
+        PLOOMBER_STATS_ENABLED="false",
+        PLOOMBER_VERSION_CHECK_DISABLED="true",
+    )
     print(f"JupyterLab: http://127.0.0.1:{args.port}/lab?token={token}", flush=True)
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={args.port}",
-           "--port-retries=0", f"--ServerApp.root_dir={project_root()}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--ip=127.0.0.1",
+        f"--port={args.port}",
+        "--port-retries=0",
+        f"--ServerApp.root_dir={project_root()}",
+    ]
     if args.no_browser:
         cmd.append("--no-browser")
     os.execve(sys.executable, cmd, env)

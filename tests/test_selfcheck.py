@@ -1,0 +1,172 @@
+"""Self-check: the check runner, `prodev.check()` in a shell, and `prodev check NOTEBOOK`."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from prodev.checkrun import ChecksPlugin, run_checks
+from prodev.notebook import run_cells
+from prodev.student import InProcessStudent
+
+PUBLIC = """
+from prodev.checks import check
+
+@check("q1", points=2)
+def test_double_of_three(student):
+    assert student.call("double", 3) == 6, "double(3) should be 6"
+
+@check("q1", points=1)
+def test_double_keeps_type(student):
+    assert student.call("double", "ab") == "abab", "double('ab') should repeat the string"
+
+@check("q2", points=1)
+def test_answer_is_a_list(student):
+    assert isinstance(student.value("answer"), list), "answer should be a list"
+"""
+
+HIDDEN = """
+from prodev.checks import check
+
+SECRET_INPUT = 12345
+
+@check("q1", points=1)
+def test_double_large(student):
+    assert student.call("double", SECRET_INPUT) == 2 * SECRET_INPUT, "wrong for large inputs"
+
+@check("q2", points=1)
+def test_answer_crashes_the_check(student):
+    {}["secret-key-" + str(SECRET_INPUT)]
+"""
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Path:
+    (tmp_path / "lab" / "checks").mkdir(parents=True)
+    (tmp_path / "lab" / "checks" / "test_q1.py").write_text(PUBLIC)
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "test_hidden.py").write_text(HIDDEN)
+    return tmp_path
+
+
+def no_dataset(**_):
+    raise AssertionError("these checks use no dataset")
+
+
+def run(lab: Path, namespace: dict, hidden: bool = False, questions=None):
+    roots = [lab / "hidden"] if hidden else []
+    plugin = ChecksPlugin(
+        InProcessStudent(namespace),
+        no_dataset,
+        public_seed=42,
+        hidden_seed=7,
+        hidden_roots=roots,
+        questions=questions,
+    )
+    return run_checks([lab / "lab" / "checks", *roots], plugin)
+
+
+def test_correct_answers_pass_every_public_check(lab):
+    results = run(lab, {"double": lambda n: n * 2, "answer": [1]})
+    assert [(r.question, r.passed, r.points) for r in results] == [
+        ("q1", True, 2.0),
+        ("q1", True, 1.0),
+        ("q2", True, 1.0),
+    ]
+
+
+def test_wrong_answers_fail_with_the_authors_message(lab):
+    results = run(lab, {"double": lambda n: n + n if isinstance(n, int) else n, "answer": (1,)})
+    failed = {r.name: r.message for r in results if not r.passed}
+    assert failed == {"test_double_keeps_type": "double('ab') should repeat the string"}
+
+
+def test_student_errors_become_failed_checks_with_their_reason(lab):
+    results = run(lab, {})
+    assert not any(r.passed for r in results)
+    assert all("is not defined" in r.message for r in results)
+
+
+def test_hidden_checks_never_leak_their_code_or_data(lab):
+    results = run(lab, {"double": lambda n: n * 2, "answer": [1]}, hidden=True)
+    crashed = next(r for r in results if r.name == "test_answer_crashes_the_check")
+    assert crashed.hidden and not crashed.passed
+    assert crashed.message == "the check could not evaluate your answer (KeyError)"
+    assert "12345" not in json.dumps([r.to_dict() for r in results])
+
+
+def test_questions_filter_runs_only_those_checks(lab):
+    results = run(lab, {"answer": []}, questions=["q2"])
+    assert [r.question for r in results] == ["q2"]
+
+
+def test_check_cell_in_a_shell_shows_results_and_fails_the_cell(lab):
+    source = "import prodev\nprodev.check('q1')"
+    good = run_cells(["double = lambda n: n * 2", source], workdir=lab / "lab")
+    assert good.errors == []
+    assert "2 of 2 checks passed, 3/3 points" in good.output
+    bad = run_cells(["double = lambda n: n", source], workdir=lab / "lab")
+    assert len(bad.errors) == 1 and "ChecksFailed" in bad.errors[0]
+    assert "2 of 2 checks failed" in bad.errors[0]
+
+
+def notebook(path: Path, answer_source: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(answer_source),
+        nbformat.v4.new_code_cell(
+            "prodev.check('q1')",
+            metadata={
+                "nbgrader": {
+                    "grade": True,
+                    "solution": False,
+                    "locked": True,
+                    "points": 3,
+                    "grade_id": "q1_check",
+                    "schema_version": 3,
+                }
+            },
+        ),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+def prodev_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "prodev", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_prodev_check_exit_code_follows_the_checks(lab):
+    good = notebook(lab / "lab" / "good.ipynb", "double = lambda n: n * 2\nanswer = [1, 2]")
+    bad = notebook(lab / "lab" / "bad.ipynb", "double = lambda n: n\n1 / 0")
+    ok = prodev_cli("check", str(good))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "3 of 3 checks passed, 4/4 points" in ok.stdout
+    failing = prodev_cli("check", str(bad), "--json")
+    assert failing.returncode == 1
+    report = json.loads(failing.stdout)
+    assert report["questions"]["q1"] == {"score": 0.0, "max_score": 3.0}
+    assert report["cell_errors"] == ["code cell 1: ZeroDivisionError: division by zero"]
+
+
+def test_prodev_check_explains_bad_input(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    result = prodev_cli("check", str(broken))
+    assert result.returncode == 2 and "not valid notebook JSON" in result.stderr
+    lonely = notebook(tmp_path / "lonely.ipynb", "x = 1")
+    result = prodev_cli("check", str(lonely))
+    assert result.returncode == 2 and "no checks/ folder" in result.stderr
+
+
+def test_cli_lists_its_commands():
+    result = prodev_cli("--help")
+    for command in ("check", "release", "lab"):
+        assert command in result.stdout
+    assert textwrap.dedent(result.stdout).startswith("usage: prodev")
