@@ -36,5 +36,8 @@ def run(args) -> int:
     ]
     if args.no_browser:
         cmd.append("--no-browser")
+    if os.geteuid() == 0:  # containers and CI run as root; JupyterLab refuses without this
+        cmd.append("--allow-root")
+    os.chdir(project_root())  # nbgrader reads nbgrader_config.py from the working directory
     os.execve(sys.executable, cmd, env)
     return 0  # not reached
