@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -143,6 +144,17 @@ def _without_assertion_rewriting():
             sys.meta_path.insert(index, hook)
 
 
+def _forget_check_modules(paths: list[Path]) -> None:
+    """Drop the check modules a run imported. Every lab names its checks `checks/test_q1.py`,
+    and pytest's importlib mode reuses a module already in `sys.modules` under the same name,
+    so without this a second lab run in the same process would run the first lab's checks."""
+    prefixes = tuple(str(p) + os.sep for p in paths)
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.startswith(prefixes):
+            del sys.modules[name]
+
+
 def run_checks(
     paths: Iterable[Path], plugin: ChecksPlugin, verbose: bool = False
 ) -> list[CheckResult]:
@@ -163,11 +175,14 @@ def run_checks(
         "-q",
     ]
     sink = io.StringIO()
-    with (
-        _without_assertion_rewriting(),
-        contextlib.redirect_stdout(sink) if not verbose else contextlib.nullcontext(),
-    ):
-        code = pytest.main(args, plugins=[plugin])
+    try:
+        with (
+            _without_assertion_rewriting(),
+            contextlib.redirect_stdout(sink) if not verbose else contextlib.nullcontext(),
+        ):
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        _forget_check_modules(paths)
     if code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,

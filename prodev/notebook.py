@@ -6,9 +6,11 @@ import contextlib
 import io
 import json
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 
 class NotebookError(Exception):
@@ -54,12 +56,19 @@ def is_check_cell(cell: dict[str, Any]) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+# A cell that only runs checks, such as a lab's closing `prodev.check()`.
+_SELF_CHECK_CALL = re.compile(r"^\s*prodev\.check\([^)]*\)\s*$")
+
+
 def code_to_run(nb: dict[str, Any]) -> list[str]:
-    """The code cells a grader or self-check executes: all but the check cells."""
+    """The code cells a grader or self-check executes: all but the cells that run checks."""
     return [
         cell_source(c)
         for c in nb["cells"]
-        if isinstance(c, dict) and c.get("cell_type") == "code" and not is_check_cell(c)
+        if isinstance(c, dict)
+        and c.get("cell_type") == "code"
+        and not is_check_cell(c)
+        and not _SELF_CHECK_CALL.match(cell_source(c))
     ]
 
 
@@ -72,8 +81,18 @@ class Execution:
     output: str = ""
 
 
-def run_cells(sources: list[str], workdir: Path) -> Execution:
-    """Run `sources` in a fresh IPython shell in `workdir`; a failing cell doesn't stop the rest."""
+def run_cells(
+    sources: list[str],
+    workdir: Path,
+    sink: TextIO | None = None,
+    before_cell: Callable[[int], None] | None = None,
+) -> Execution:
+    """Run `sources` in a fresh IPython shell in `workdir`; a failing cell doesn't stop the rest.
+
+    Printed output goes to `sink` (a StringIO by default; the grader passes a size-capped one).
+    `before_cell(index)` is called before each cell runs (index from 1), so a supervisor can tell
+    which cell was running if the process dies.
+    """
     os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
     os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -82,19 +101,22 @@ def run_cells(sources: list[str], workdir: Path) -> Execution:
     shell = InteractiveShell.instance()
     shell.reset(new_session=False)  # one shell per process: start every notebook from scratch
     errors: list[str] = []
-    sink = io.StringIO()
+    sink = sink if sink is not None else io.StringIO()
     old = Path.cwd()
     os.chdir(workdir)
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             for index, source in enumerate(sources, start=1):
+                if before_cell is not None:
+                    before_cell(index)
                 result = shell.run_cell(source, store_history=False, silent=False)
                 exc = result.error_before_exec or result.error_in_exec
                 if exc is not None:
                     errors.append(f"code cell {index}: {type(exc).__name__}: {str(exc)[:200]}")
     finally:
         os.chdir(old)
-    return Execution(shell.user_ns, errors, sink.getvalue())
+    output = sink.getvalue() if hasattr(sink, "getvalue") else ""
+    return Execution(shell.user_ns, errors, output)
 
 
 def close_sql_connections() -> None:

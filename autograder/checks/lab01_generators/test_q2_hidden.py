@@ -1,0 +1,37 @@
+"""Hidden checks of question 2 (`stream_rows`): a table the student never saw."""
+
+from prodev import probes
+from prodev.checks import check
+
+ROWS = [[i, f"guest{i % 13}", round(i * 1.25, 2)] for i in range(1, 51)]
+TABLES = {
+    "charges": {
+        "columns": [["charge_id", "INTEGER"], ["guest", "VARCHAR"], ["amount", "DOUBLE"]],
+        "rows": ROWS,
+    }
+}
+
+
+@check("q2", points=1)
+def test_odd_batch_sizes_and_empty_results(student):
+    db = probes.database(tables=TABLES)
+    got = probes.probe_call(
+        student, "stream_rows", db, "SELECT * FROM charges ORDER BY 1", 7, take="all"
+    )
+    assert got["value"] == ROWS, (
+        "with 50 rows and batch_size=7 the streamed rows are not the query's rows: is the "
+        "last, short batch yielded?"
+    )
+    sizes = got["probes"]["db"]["fetchmany"]
+    assert got["probes"]["db"]["fetchall"] == 0 and sizes and set(sizes) == {7}, (
+        "rows should be fetched with fetchmany(batch_size) only"
+    )
+    empty = probes.probe_call(
+        student,
+        "stream_rows",
+        probes.database(tables=TABLES),
+        "SELECT * FROM charges WHERE amount < 0",
+        7,
+        take="all",
+    )
+    assert empty["value"] == [], "a query with no rows should yield nothing"

@@ -1,0 +1,32 @@
+"""Hidden checks of question 1 (`logged`): failures are logged and re-raised."""
+
+from prodev import probes
+from prodev.checks import check
+
+
+@check("q1", points=1)
+def test_logs_and_reraises_errors(student):
+    target = probes.target(name="refund", fail_times=1, exception="ValueError", returns=None)
+    script = [{"args": [9], "kwargs": {"reason": "late"}}, {"args": [9]}]
+    got = probes.probe_decorate(student, "logged", target, script, probes.log())
+    first, second = got["steps"]
+    assert first.get("raised") == "ValueError", (
+        f"when the function raises, the same exception should propagate; got {first}"
+    )
+    assert "raised" not in second and second.get("value") is None, (
+        f"a later successful call should return normally; got {second}"
+    )
+    records = got["probes"]["log"]["records"]
+    assert len(records) == 2, f"two calls should give two records, got {len(records)}"
+    assert records[0] == {
+        "function": "refund",
+        "args": [9],
+        "kwargs": {"reason": "late"},
+        "error": "ValueError",
+    }, (
+        "the record of a failed call is not right: it needs function, args, kwargs and the "
+        "exception's class name under 'error' (and no 'result')"
+    )
+    assert records[1] == {"function": "refund", "args": [9], "kwargs": {}, "result": None}, (
+        "the record of a call returning None is not right"
+    )

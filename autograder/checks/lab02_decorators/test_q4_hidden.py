@@ -1,0 +1,46 @@
+"""Hidden checks of question 4 (`transactional`): arguments, name, and a failure mid-way."""
+
+from prodev import probes
+from prodev.checks import check
+
+TABLES = {
+    "reviews": {
+        "columns": [["review_id", "INTEGER"], ["rating", "INTEGER"]],
+        "rows": [[1, 4], [2, 5], [3, 2]],
+    }
+}
+
+
+@check("q4", points=1)
+def test_passes_arguments_and_undoes_partial_work(student):
+    target = probes.target(
+        name="moderate",
+        doc="Hide abusive reviews.",
+        sql=["DELETE FROM reviews WHERE rating < 3", "UPDATE reviews SET rating = 5"],
+    )
+    db = probes.database(tables=TABLES, snapshot=["reviews"])
+    got = probes.probe_decorate(
+        student,
+        "transactional",
+        target,
+        [{"args": [db, 3], "kwargs": {"dry_run": False}}],
+        factory=False,
+    )
+    step = got["steps"][0]
+    assert step.get("value") == {"args": [3], "kwargs": {"dry_run": False}, "call": 1}, (
+        "the wrapped function did not receive the connection and the other arguments unchanged"
+    )
+    assert got["wrapper"]["name"] == "moderate" and got["wrapper"]["doc"] == (
+        "Hide abusive reviews."
+    ), "the decorated function lost its name or docstring"
+    assert got["probes"]["db"]["tables"]["reviews"] == [[1, 5], [2, 5]], "writes not committed"
+
+    failing = probes.target(
+        name="moderate", sql=["DELETE FROM reviews"], fail_after_sql=True, exception="KeyError"
+    )
+    db = probes.database(tables=TABLES, snapshot=["reviews"])
+    got = probes.probe_decorate(student, "transactional", failing, [{"args": [db]}], factory=False)
+    assert got["steps"][0].get("raised") == "KeyError", "the function's exception was not re-raised"
+    assert got["probes"]["db"]["tables"]["reviews"] == TABLES["reviews"]["rows"], (
+        "a failed call's delete was not undone"
+    )

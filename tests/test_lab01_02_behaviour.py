@@ -1,0 +1,306 @@
+"""The probes that labs 01 and 02 grade with: what they observe inside the student's process.
+
+The generic lab tests (tests/test_labs.py) prove the labs' checks both ways; these tests pin down
+the observations those checks rely on (items pulled, pages requested, fetch calls, committed
+rows, closes, waits, calls), using small answers written here, through the same JSON boundary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+
+import pytest
+
+from prodev import probes
+from prodev.student import InProcessStudent, StudentError
+
+
+def student_with(**functions) -> InProcessStudent:
+    return InProcessStudent(dict(functions))
+
+
+# ---- sources, pagers and memory -------------------------------------------------------------
+
+
+def test_an_endless_source_counts_what_a_lazy_answer_pulls():
+    def first_three(items):
+        return list(itertools.islice(items, 3))
+
+    got = probes.probe_call(student_with(first_three=first_three), "first_three", probes.source())
+    assert got["value"] == [0, 1, 2]
+    assert got["probes"]["source"] == {"pulled": 3, "exhausted": False}
+
+
+def test_an_endless_source_stops_an_eager_answer_with_a_message():
+    student = student_with(everything=lambda items: list(items))
+    with pytest.raises(StudentError, match=r"read more than 50 items from the source"):
+        probes.probe_call(student, "everything", probes.source(limit=50))
+
+
+def test_take_pulls_only_that_many_items_from_a_generator():
+    def doubles(items):
+        for item in items:
+            yield item * 2
+
+    got = probes.probe_call(student_with(doubles=doubles), "doubles", probes.source(), take=4)
+    assert got["value"] == [0, 2, 4, 6]
+    assert got["iterator"] is True
+    assert got["probes"]["source"]["pulled"] == 4
+
+
+def test_take_refuses_a_result_that_cannot_be_iterated():
+    student = student_with(count_them=lambda items: 7)
+    with pytest.raises(StudentError, match="cannot be iterated"):
+        probes.probe_call(student, "count_them", probes.source(items=[1]), take="all")
+
+
+def test_trace_memory_tells_a_stored_stream_from_a_streamed_one():
+    def stored(rows):
+        rows = list(rows)
+        return len(rows)
+
+    def streamed(rows):
+        return sum(1 for _ in rows)
+
+    student = student_with(stored=stored, streamed=streamed)
+    spec = probes.source(bookings=20_000, seed=3)
+    low = probes.probe_call(student, "streamed", spec, trace_memory=True)
+    high = probes.probe_call(student, "stored", spec, trace_memory=True)
+    assert low["value"] == high["value"] == 20_000
+    assert low["peak_bytes"] < 100_000 < 1_000_000 < high["peak_bytes"]
+
+
+def test_booking_rows_are_the_same_on_both_sides_of_the_boundary():
+    def collect(rows):
+        return list(rows)
+
+    got = probes.probe_call(
+        student_with(collect=collect), "collect", probes.source(bookings=5, seed=11)
+    )
+    assert got["value"] == [list(r) for r in probes.booking_rows(5, seed=11)]
+
+
+def test_a_pager_records_every_request_and_refuses_a_runaway_loop():
+    def all_items(fetch_page):
+        out, offset = [], 0
+        while page := fetch_page(offset, 4):
+            out += page
+            offset += 4
+        return out
+
+    student = student_with(all_items=all_items)
+    got = probes.probe_call(student, "all_items", probes.pager(total=10))
+    assert got["value"] == list(range(10))
+    assert got["probes"]["pager"]["calls"] == [[0, 4], [4, 4], [8, 4], [12, 4]]
+    with pytest.raises(StudentError, match="requested more than 1,000 pages"):
+        probes.probe_call(student, "all_items", probes.pager(total=None))
+
+
+# ---- databases ------------------------------------------------------------------------------
+
+TABLES = {
+    "t": {
+        "columns": [["id", "INTEGER"], ["name", "VARCHAR"]],
+        "rows": [[1, "a"], [2, "b"], [3, "c"]],
+    }
+}
+
+
+def test_a_tracked_database_records_fetches():
+    def first_two(con):
+        cursor = con.execute("SELECT * FROM t ORDER BY id")
+        return cursor.fetchmany(2)
+
+    got = probes.probe_call(
+        student_with(first_two=first_two), "first_two", probes.database(tables=TABLES)
+    )
+    db = got["probes"]["db"]
+    assert got["value"] == [[1, "a"], [2, "b"]]
+    assert (db["fetchmany"], db["fetchall"], db["rows_fetched"]) == ([2], 0, 2)
+    assert db["executed"] == ["SELECT * FROM t ORDER BY id"]
+
+
+def test_the_cursor_pattern_is_recorded_too():
+    def dbapi_style(con):
+        cursor = con.cursor()
+        cursor.execute("SELECT id FROM t WHERE id > ? ORDER BY id", [1])
+        names = [d[0] for d in cursor.description]
+        return names, [row for row in cursor]
+
+    got = probes.probe_call(
+        student_with(dbapi_style=dbapi_style), "dbapi_style", probes.database(tables=TABLES)
+    )
+    assert got["value"] == [["id"], [[2], [3]]]
+    assert got["probes"]["db"]["fetchone"] == 3  # two rows, then the None that ends the loop
+
+
+def test_the_snapshot_shows_only_committed_writes():
+    def write(con, commit):
+        con.begin()
+        con.execute("DELETE FROM t WHERE id = 1")
+        if commit:
+            con.commit()
+        return "ok"
+
+    student = student_with(write=write)
+    kept = probes.probe_call(
+        student, "write", probes.database(tables=TABLES, snapshot=["t"]), False
+    )
+    assert kept["probes"]["db"]["tables"]["t"] == TABLES["t"]["rows"]
+    done = probes.probe_call(student, "write", probes.database(tables=TABLES, snapshot=["t"]), True)
+    assert done["probes"]["db"]["tables"]["t"] == [[2, "b"], [3, "c"]]
+    assert done["probes"]["db"]["transactions"] == {"begin": 1, "commit": 1, "rollback": 0}
+
+
+# ---- context managers ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def closes_always(opener):
+    resource = opener()
+    try:
+        yield resource
+    finally:
+        resource.close()
+
+
+@contextlib.contextmanager
+def swallows(opener):
+    resource = opener()
+    try:
+        yield resource
+    except Exception:
+        pass
+    finally:
+        resource.close()
+
+
+@contextlib.contextmanager
+def replaces(opener):
+    resource = opener()
+    try:
+        yield resource
+    except Exception as exc:
+        raise RuntimeError("something else") from exc
+
+
+@pytest.mark.parametrize(
+    ("name", "fail", "outcome", "events"),
+    [
+        ("closes_always", False, "completed", ["open r", "close r"]),
+        ("closes_always", True, "propagated", ["open r", "close r"]),
+        ("swallows", True, "suppressed", ["open r", "close r"]),
+        ("replaces", True, "replaced by RuntimeError: something else", ["open r"]),
+    ],
+)
+def test_with_reports_how_the_block_ended_and_what_was_closed(name, fail, outcome, events):
+    student = student_with(closes_always=closes_always, swallows=swallows, replaces=replaces)
+    got = probes.probe_with(student, name, probes.opener("r"), fail=fail)
+    assert got["entered"] == "r"
+    assert got["outcome"] == outcome
+    assert got["events"] == events
+
+
+def test_with_reports_a_failure_to_enter_and_a_blank_answer():
+    student = student_with(closes_always=closes_always, blank=lambda opener: _blank())
+    got = probes.probe_with(student, "closes_always", probes.opener("r", fail=True))
+    assert got["outcome"] == "enter raised ConnectionError: could not open r"
+    with pytest.raises(StudentError, match="not answered yet"):
+        probes.probe_with(student, "blank", probes.opener("r"))
+
+
+@contextlib.contextmanager
+def _blank():
+    raise NotImplementedError()
+    yield  # pragma: no cover
+
+
+def test_with_refuses_something_that_is_not_a_context_manager():
+    student = student_with(plain=lambda opener: [opener])
+    with pytest.raises(StudentError, match="not a context manager"):
+        probes.probe_with(student, "plain", probes.opener("r"))
+
+
+# ---- decorators ------------------------------------------------------------------------------
+
+
+def test_decorate_reports_the_wrapper_and_each_step():
+    def passthrough(log):
+        def decorate(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                log(fn.__name__, len(args))
+                return fn(*args, **kwargs)
+
+            return wrapper
+
+        return decorate
+
+    target = probes.target(
+        name="quote", doc="Quote a price.", fail_times=1, exception="TimeoutError"
+    )
+    got = probes.probe_decorate(
+        student_with(passthrough=passthrough),
+        "passthrough",
+        target,
+        [{"args": [1, 2]}, {"args": [3], "kwargs": {"k": 4}}, {"attr": "clear"}],
+        probes.log(),
+    )
+    assert got["wrapper"] == {"name": "quote", "doc": "Quote a price.", "wrapped": True}
+    assert got["steps"][0] == {"raised": "TimeoutError", "message": "attempt 1 failed"}
+    assert got["steps"][1] == {"value": {"args": [3], "kwargs": {"k": 4}, "call": 2}}
+    assert got["steps"][2] == {"missing": "clear"}
+    assert got["probes"]["log"]["records"] == [["quote", 2], ["quote", 1]]
+    assert got["probes"]["target"]["calls"] == [[[1, 2], {}], [[3], {"k": 4}]]
+
+
+def test_a_fake_clock_is_shared_by_sleep_work_and_script_steps():
+    def timer(clock, sleep):
+        def decorate(fn):
+            def wrapper():
+                start = clock()
+                fn()
+                sleep(0.5)
+                return clock() - start
+
+            return wrapper
+
+        return decorate
+
+    target = probes.target(cost=2.0, clock="clock")
+    got = probes.probe_decorate(
+        student_with(timer=timer),
+        "timer",
+        target,
+        [{"args": []}, {"advance": 10}, {"args": []}],
+        probes.clock(),
+        probes.sleep(),
+    )
+    assert [s.get("value") for s in got["steps"]] == [2.5, None, 2.5]
+    assert got["probes"]["clock"]["sleeps"] == [0.5, 0.5]
+    assert got["probes"]["clock"]["now"] == 1000.0 + 2.5 + 10 + 2.5
+
+
+def test_rand_cycles_and_exceptions_decode_to_classes():
+    def sample(rand, errors):
+        return [rand() for _ in range(3)] + [e.__name__ for e in errors]
+
+    got = probes.probe_call(
+        student_with(sample=sample),
+        "sample",
+        probes.rand([0.1, 0.9]),
+        probes.exceptions("ValueError", "KeyError"),
+    )
+    assert got["value"] == [0.1, 0.9, 0.1, "ValueError", "KeyError"]
+    with pytest.raises(ValueError, match="unknown exception"):
+        probes.exception("SystemExit")
+
+
+def test_each_request_starts_with_fresh_probes():
+    student = student_with(one=lambda items: next(items))
+    first = probes.probe_call(student, "one", probes.source(probe_id="a"))
+    second = probes.probe_call(student, "one", probes.source(probe_id="b"))
+    assert list(first["probes"]) == ["a"] and list(second["probes"]) == ["b"]
+    assert second["probes"]["b"]["pulled"] == 1
