@@ -1,0 +1,78 @@
+"""Question 2, hidden: boundary values and NULLs the public rows do not try."""
+
+from prodev.checks import check
+from prodev.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+
+ROOT = {
+    "user_id": 7,
+    "first_name": "Root",
+    "last_name": "Admin",
+    "email": "root@example.org",
+    "role": "admin",
+    "created_at": "2023-05-06 07:08:09",
+}
+FLAT = {
+    "property_id": 70,
+    "host_id": 7,
+    "name": "Studio",
+    "city": "Kigali",
+    "price_per_night": 0.01,
+    "max_guests": 16,
+}
+ROWS = [
+    ("users", ROOT, None, "", "an admin user"),
+    ("properties", FLAT, None, "", "a property for 16 guests at 0.01 a night"),
+    (
+        "properties",
+        {**FLAT, "property_id": 71, "max_guests": 17},
+        "check",
+        "max_guests",
+        "a property for too many guests",
+    ),
+    (
+        "properties",
+        {**FLAT, "property_id": 72, "price_per_night": -5},
+        "check",
+        "price_per_night",
+        "a property with a negative price",
+    ),
+    (
+        "properties",
+        {**FLAT, "property_id": 73, "host_id": None},
+        "not_null",
+        "host_id",
+        "a property with no host (NULL host_id)",
+    ),
+    ("users", {**ROOT, "user_id": 8, "email": None}, "not_null", "email", "a user with no email"),
+    (
+        "users",
+        {**ROOT, "user_id": 9, "email": "z@example.org", "role": None},
+        "not_null",
+        "role",
+        "a user with no role (NULL)",
+    ),
+    (
+        "users",
+        {**ROOT, "user_id": 10, "email": "w@example.org", "created_at": None},
+        "not_null",
+        "created_at",
+        "a user with no created_at",
+    ),
+    (
+        "properties",
+        {**FLAT, "property_id": 74, "name": None},
+        "not_null",
+        "name",
+        "a property with no name",
+    ),
+]
+
+
+@check("q2", points=1)
+def test_boundaries_and_nulls(student):
+    for engine in (duckdb_scratch, sqlite_scratch):
+        con = engine()
+        apply_script(con, student.value("users_properties_ddl"), label="users_properties_ddl")
+        for table, row, kind, about, description in ROWS:
+            problem = rejection_problem(con, table, row, kind, about, description)
+            assert problem is None, problem

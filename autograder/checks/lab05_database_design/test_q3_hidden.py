@@ -1,0 +1,93 @@
+"""Question 3, hidden: NULLs that a CHECK alone lets through, other keys, other boundaries."""
+
+from prodev.checks import check
+from prodev.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+
+PARENTS = """
+CREATE TABLE users (user_id INTEGER PRIMARY KEY);
+CREATE TABLE properties (property_id INTEGER PRIMARY KEY);
+INSERT INTO users VALUES (3);
+INSERT INTO properties VALUES (30);
+"""
+STAY = {
+    "booking_id": 300,
+    "property_id": 30,
+    "guest_id": 3,
+    "start_date": "2024-12-30",
+    "end_date": "2025-01-02",
+    "status": "cancelled",
+    "total_price": 99.99,
+}
+REVIEW = {"review_id": 900, "booking_id": 300, "rating": 1, "comment": "Noisy"}
+ROWS = [
+    ("bookings", STAY, None, "", "a cancelled booking across new year"),
+    ("bookings", {**STAY, "booking_id": 310}, None, "", "a second cancelled booking"),
+    ("reviews", REVIEW, None, "", "a review rated 1"),
+    (
+        "bookings",
+        {**STAY, "booking_id": 301, "status": None},
+        "not_null",
+        "status",
+        "a booking with no status (NULL passes a CHECK)",
+    ),
+    (
+        "bookings",
+        {**STAY, "booking_id": 302, "start_date": None},
+        "not_null",
+        "start_date",
+        "a booking with no start_date",
+    ),
+    (
+        "bookings",
+        {**STAY, "booking_id": 303, "guest_id": 99},
+        "foreign_key",
+        "guest_id",
+        "a booking by a guest who does not exist",
+    ),
+    (
+        "bookings",
+        {**STAY, "total_price": 10},
+        "unique",
+        "booking_id",
+        "a booking whose booking_id is taken",
+    ),
+    (
+        "reviews",
+        {**REVIEW, "review_id": 901, "booking_id": 999},
+        "foreign_key",
+        "booking_id",
+        "a review of a booking that does not exist",
+    ),
+    (
+        "reviews",
+        {**REVIEW, "review_id": 902, "booking_id": None},
+        "not_null",
+        "booking_id",
+        "a review of no booking",
+    ),
+    (
+        "reviews",
+        {**REVIEW, "review_id": 903, "booking_id": 310, "rating": None},
+        "not_null",
+        "rating",
+        "a review without a rating",
+    ),
+    (
+        "reviews",
+        {**REVIEW, "review_id": 904, "booking_id": 310, "rating": 0},
+        "check",
+        "rating",
+        "a review rated 0",
+    ),
+]
+
+
+@check("q3", points=1)
+def test_nulls_keys_and_boundaries(student):
+    for engine in (duckdb_scratch, sqlite_scratch):
+        con = engine()
+        apply_script(con, PARENTS)
+        apply_script(con, student.value("bookings_reviews_ddl"), label="bookings_reviews_ddl")
+        for table, row, kind, about, description in ROWS:
+            problem = rejection_problem(con, table, row, kind, about, description)
+            assert problem is None, problem

@@ -1,0 +1,127 @@
+"""Question 2: portable DDL for users and properties, proven by rows that must get in or not."""
+
+from prodev.checks import check
+from prodev.scratchdb import (
+    apply_script,
+    duckdb_scratch,
+    rejection_problem,
+    sqlite_scratch,
+    table_columns,
+)
+
+COLUMNS = {
+    "users": {"user_id", "first_name", "last_name", "email", "role", "created_at"},
+    "properties": {"property_id", "host_id", "name", "city", "price_per_night", "max_guests"},
+}
+ADA = {
+    "user_id": 1,
+    "first_name": "Ada",
+    "last_name": "Mensah",
+    "email": "ada@example.org",
+    "role": "host",
+    "created_at": "2024-01-02 10:00:00",
+}
+LOFT = {
+    "property_id": 10,
+    "host_id": 1,
+    "name": "Canal loft",
+    "city": "Amsterdam",
+    "price_per_night": 120.5,
+    "max_guests": 4,
+}
+# (table, row, constraint kind that must refuse it or None, column it is about, description)
+ROWS = [
+    ("users", ADA, None, "", "a valid host"),
+    (
+        "users",
+        {**ADA, "user_id": 2, "email": "kofi@example.org", "role": "guest"},
+        None,
+        "",
+        "a valid guest",
+    ),
+    ("properties", LOFT, None, "", "a valid property"),
+    (
+        "properties",
+        {**LOFT, "property_id": 11, "max_guests": 1},
+        None,
+        "",
+        "a property for 1 guest",
+    ),
+    ("users", {**ADA, "user_id": 3}, "unique", "email", "a user with an email already taken"),
+    (
+        "users",
+        {**ADA, "email": "new@example.org"},
+        "unique",
+        "user_id",
+        "a user whose user_id is already taken",
+    ),
+    (
+        "users",
+        {**ADA, "user_id": 4, "email": "x@example.org", "last_name": None},
+        "not_null",
+        "last_name",
+        "a user without a last_name",
+    ),
+    (
+        "users",
+        {**ADA, "user_id": 5, "email": "y@example.org", "role": "owner"},
+        "check",
+        "role",
+        "a user whose role is 'owner'",
+    ),
+    (
+        "properties",
+        {**LOFT, "property_id": 12, "host_id": 99},
+        "foreign_key",
+        "host_id",
+        "a property whose host_id is no user",
+    ),
+    (
+        "properties",
+        {**LOFT, "property_id": 13, "price_per_night": 0},
+        "check",
+        "price_per_night",
+        "a property whose price_per_night is 0",
+    ),
+    (
+        "properties",
+        {**LOFT, "property_id": 14, "max_guests": 0},
+        "check",
+        "max_guests",
+        "a property for 0 guests",
+    ),
+    (
+        "properties",
+        {**LOFT, "property_id": 15, "city": None},
+        "not_null",
+        "city",
+        "a property without a city",
+    ),
+]
+
+
+def schema(student, engine):
+    con = engine()
+    apply_script(con, student.value("users_properties_ddl"), label="users_properties_ddl")
+    return con
+
+
+@check("q2", points=1)
+def test_runs_on_duckdb_and_sqlite(student):
+    for engine in (duckdb_scratch, sqlite_scratch):
+        con = schema(student, engine)
+        for table, expected in COLUMNS.items():
+            columns = table_columns(con, table)
+            assert columns is not None, f"the DDL creates no table {table}"
+            assert set(columns) == expected, (
+                f"{table} has the columns {columns}; expected {sorted(expected)}"
+            )
+
+
+@check("q2", points=1)
+def test_constraints_accept_good_rows_and_refuse_bad_ones(student):
+    for engine in (duckdb_scratch, sqlite_scratch):
+        con = schema(student, engine)
+        for table, row, kind, about, description in ROWS:
+            problem = rejection_problem(con, table, row, kind, about, description)
+            assert problem is None, problem
