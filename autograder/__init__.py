@@ -1,0 +1,1 @@
+"""The grading engine: sandboxed answers, checks, scores and nbgrader glue."""

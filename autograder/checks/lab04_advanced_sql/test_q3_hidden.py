@@ -1,0 +1,71 @@
+"""Hidden checks for question 3 of lab 04: properties without a confirmed stay in 2024.
+
+Run the reference query and the student's on a dataset the student never saw, and compare.
+"""
+
+import json
+
+from prodev.checks import assert_rows, check
+
+REFERENCE = """
+SELECT p.property_id, p.name, p.city
+FROM properties AS p
+WHERE NOT EXISTS (
+    SELECT 1
+    FROM bookings AS b
+    WHERE b.property_id = p.property_id
+      AND b.status = 'confirmed'
+      AND b.start_date >= DATE '2024-01-01' AND b.start_date < DATE '2025-01-01'
+)
+"""
+
+COLUMNS = ["property_id", "name", "city"]
+
+
+@check("q3", points=1)
+def test_q3_on_unseen_data(student, stayhub_unseen, reference):
+    """The same result as the reference on other data (row order ignored)."""
+    expected = reference(REFERENCE, stayhub_unseen)
+    actual = student.sql("q3", stayhub_unseen)
+    assert_rows(
+        actual,
+        expected.rows,
+        columns=COLUMNS,
+        ordered=False,
+        hint=(
+            "on a dataset you have not seen, your result differs: which properties have no "
+            "confirmed stay starting in 2024?"
+        ),
+    )
+
+
+def first_values(rows: list) -> set[str]:
+    """The first column of each row, as JSON text (hashable whatever its type)."""
+    return {json.dumps(row[0], sort_keys=True) for row in rows if row}
+
+
+BOOKED_BUT_NOT_CONFIRMED_IN_2024 = """
+SELECT p.property_id
+FROM properties AS p
+WHERE EXISTS (SELECT 1 FROM bookings AS b WHERE b.property_id = p.property_id)
+  AND NOT EXISTS (
+      SELECT 1
+      FROM bookings AS b
+      WHERE b.property_id = p.property_id
+        AND b.status = 'confirmed'
+        AND b.start_date >= DATE '2024-01-01' AND b.start_date < DATE '2025-01-01'
+  )
+"""
+
+
+@check("q3", points=1)
+def test_q3_keeps_properties_booked_only_at_other_times(student, stayhub_unseen, reference):
+    """Properties with bookings, none of them a confirmed 2024 stay, belong in the answer."""
+    wanted = first_values(reference(BOOKED_BUT_NOT_CONFIRMED_IN_2024, stayhub_unseen).rows)
+    assert wanted, "the hidden dataset has no property booked only outside confirmed 2024 stays"
+    got = first_values(student.sql("q3", stayhub_unseen).rows)
+    missing = len(wanted - got)
+    assert not missing, (
+        f"{missing} properties that have bookings, but no confirmed stay starting in 2024, are "
+        "missing: a booking in another year, or one that is pending or cancelled, does not count"
+    )

@@ -1,0 +1,251 @@
+"""Find every lab and grade variants of its notebook in this process, for tests/test_labs.py.
+
+A lab is `solutions/labNN_slug/` (source notebook and public checks), its release in `labs/`,
+its hidden checks in `autograder/checks/` and its wrong answers in `tests/fixtures/`. Grading a
+variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
+its code cells with `prodev.notebook.run_cells` and then the public and hidden checks with
+`prodev.checkrun.run_checks`, exactly as a self-check does, plus the hidden part. Results are
+cached per variant, so each notebook runs once per test session.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prodev.checkrun import CheckResult, ChecksPlugin, run_checks
+from prodev.notebook import cell_source, code_to_run, read_notebook, run_cells
+from prodev.paths import PUBLIC_SEED
+from prodev.student import InProcessStudent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hidden_seed() -> int:
+    """The seed the grader runs hidden checks on, so the tests prove what grading will see."""
+    try:
+        from autograder.config import HIDDEN_SEED
+    except ImportError:  # a checkout without the grading engine
+        return 9173
+    return int(HIDDEN_SEED)
+
+
+HIDDEN_SEED = _hidden_seed()
+
+SELF_CHECK_CALL = re.compile(r"^prodev\.check\([^)]*\)$")
+HEADING = re.compile(r"^###\s+Question\s+(\d+[a-z]?)\s+\((\d+(?:\.\d+)?)\s+points?\)", re.M)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """Where the parts of one lab live."""
+
+    name: str
+
+    @property
+    def source_dir(self) -> Path:
+        return ROOT / "solutions" / self.name
+
+    @property
+    def source(self) -> Path:
+        return self.source_dir / f"{self.name}.ipynb"
+
+    @property
+    def release_dir(self) -> Path:
+        return ROOT / "labs" / self.name
+
+    @property
+    def release(self) -> Path:
+        return self.release_dir / f"{self.name}.ipynb"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return ROOT / "autograder" / "checks" / self.name
+
+    @property
+    def wrong_dir(self) -> Path:
+        return ROOT / "tests" / "fixtures" / self.name / "wrong"
+
+    def wrong_answers(self) -> list[Path]:
+        """The plausible wrong answers, `qN_<what>.py`, each the full source of answer cell qN."""
+        return sorted(self.wrong_dir.glob("q*_*.py")) if self.wrong_dir.is_dir() else []
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def discover_labs() -> list[Lab]:
+    """Every lab with a source notebook in solutions/."""
+    return [
+        Lab(p.name)
+        for p in sorted((ROOT / "solutions").glob("lab[0-9][0-9]_*"))
+        if (p / f"{p.name}.ipynb").is_file()
+    ]
+
+
+def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def answer_cells(nb: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """grade_id -> cell, for the cells students write in (nbgrader `solution: true`)."""
+    return {
+        nbgrader_meta(c)["grade_id"]: c
+        for c in nb["cells"]
+        if c.get("cell_type") == "code" and nbgrader_meta(c).get("solution")
+    }
+
+
+def check_cells(nb: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """grade_id -> cell, for the graded check cells (`grade: true`, not a solution)."""
+    return {
+        nbgrader_meta(c)["grade_id"]: c
+        for c in nb["cells"]
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    }
+
+
+def heading_points(nb: dict[str, Any]) -> dict[str, float]:
+    """Question id -> points announced in its `### Question N (P points)` heading."""
+    points: dict[str, float] = {}
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for number, value in HEADING.findall(cell_source(cell)):
+            points[f"q{number}"] = float(value)
+    return points
+
+
+def solution_body(source: str) -> str:
+    """The text between `### BEGIN SOLUTION` and `### END SOLUTION` (all blocks joined)."""
+    blocks = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, flags=re.S)
+    return "".join(blocks)
+
+
+def with_answer(nb: dict[str, Any], question: str, source: str) -> dict[str, Any]:
+    """A copy of `nb` whose answer cell `question` holds `source` instead."""
+    changed = copy.deepcopy(nb)
+    cell = answer_cells(changed)[question]
+    cell["source"] = source
+    return changed
+
+
+def question_of(wrong_answer: Path) -> str:
+    """`q3_status_in_where.py` -> `q3`."""
+    return wrong_answer.name.split("_", 1)[0]
+
+
+def _dataset(seed: int, size: str) -> Path:
+    from prodev.data import dataset_path
+
+    return dataset_path(seed=seed, size=size)
+
+
+def cells_to_grade(nb: dict[str, Any]) -> list[str]:
+    """The code cells to run before the checks: all but check cells, and without the final
+    `prodev.check()` cell, which would only run the public checks a second time."""
+    return [s for s in code_to_run(nb) if not SELF_CHECK_CALL.match(s.strip())]
+
+
+def grade(
+    nb: dict[str, Any], workdir: Path, public_dir: Path, hidden_dir: Path | None
+) -> list[CheckResult]:
+    """Run the notebook's code cells, then its public and (if given) hidden checks."""
+    execution = run_cells(cells_to_grade(nb), workdir)
+    try:
+        plugin = ChecksPlugin(
+            InProcessStudent(execution.namespace),
+            _dataset,
+            public_seed=PUBLIC_SEED,
+            hidden_seed=HIDDEN_SEED if hidden_dir else None,
+            hidden_roots=[hidden_dir] if hidden_dir else [],
+        )
+        paths = [public_dir] + ([hidden_dir] if hidden_dir and hidden_dir.is_dir() else [])
+        return run_checks(paths, plugin)
+    finally:
+        _close_sql_connections()
+
+
+def _close_sql_connections() -> None:
+    from prodev import notebook
+
+    close = getattr(notebook, "close_sql_connections", None)
+    if close is not None:
+        close()
+
+
+@functools.cache
+def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
+    """Grade a variant of a lab once per session.
+
+    `variant` is "reference" (the solutions notebook), "blank" (the release in labs/) or the file
+    name of a wrong answer in tests/fixtures/<lab>/wrong/.
+    """
+    lab = Lab(lab_name)
+    if variant == "blank":
+        nb = read_notebook(lab.release)
+        return tuple(grade(nb, lab.release_dir, lab.release_dir / "checks", lab.hidden_dir))
+    nb = read_notebook(lab.source)
+    if variant != "reference":
+        wrong = lab.wrong_dir / variant
+        nb = with_answer(nb, question_of(wrong), wrong.read_text(encoding="utf-8"))
+    return tuple(grade(nb, lab.source_dir, lab.source_dir / "checks", lab.hidden_dir))
+
+
+def by_question(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
+    """Results grouped by question id, in the order they ran."""
+    grouped: dict[str, list[CheckResult]] = {}
+    for r in results:
+        grouped.setdefault(r.question, []).append(r)
+    return grouped
+
+
+def describe(results: Iterable[CheckResult]) -> str:
+    """One line per check, for assertion messages."""
+    return "\n".join(
+        f"  {r.question} {r.name} {'passed' if r.passed else 'FAILED'}"
+        f"{' (hidden)' if r.hidden else ''}{': ' + r.message if r.message else ''}"
+        for r in results
+    )
+
+
+def public_fingerprints(lab_name: str) -> dict[str, dict[str, Any]]:
+    """For each SQL answer of the reference: row count and fingerprints on the public dataset.
+
+    What a lab's public checks pin down; run this module to print them after the dataset
+    generator changes (`python tests/labs_harness.py lab04_advanced_sql`).
+    """
+    from prodev.checks import fingerprint
+
+    lab = Lab(lab_name)
+    nb = read_notebook(lab.source)
+    execution = run_cells(cells_to_grade(nb), lab.source_dir)
+    student = InProcessStudent(execution.namespace)
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for question in answer_cells(nb):
+            if not isinstance(execution.namespace.get(question), str):
+                continue  # a function answer: its checks pin other things down
+            result = student.sql(question, _dataset(PUBLIC_SEED, "small"))
+            found[question] = {
+                "columns": result.columns,
+                "ROWS": len(result.rows),
+                "FINGERPRINT": fingerprint(result.rows),
+                "FINGERPRINT_IN_ORDER": fingerprint(result.rows, ordered=True),
+            }
+    finally:
+        _close_sql_connections()
+    return found
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    for name in sys.argv[1:] or [lab.name for lab in discover_labs()]:
+        print(name, json.dumps(public_fingerprints(name), indent=2))

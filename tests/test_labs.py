@@ -1,0 +1,194 @@
+"""Every lab in solutions/, proven both ways: the reference scores full marks on its public and
+hidden checks, the blank release scores zero with messages a student can act on, and each
+plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only.
+Also: points agree everywhere, labs/ is in sync and leaks nothing, and `prodev check` exits
+as documented. New labs are picked up automatically.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from labs_harness import (
+    ROOT,
+    Lab,
+    answer_cells,
+    by_question,
+    check_cells,
+    describe,
+    discover_labs,
+    grade_variant,
+    heading_points,
+    question_of,
+    solution_body,
+)
+
+from prodev.notebook import cell_source, read_notebook
+
+LABS = discover_labs()
+WRONG_ANSWERS = [(lab, path.name) for lab in LABS for path in lab.wrong_answers()]
+PRODEV = [sys.executable, "-m", "prodev"]
+ENV = dict(os.environ, PLOOMBER_STATS_ENABLED="false", PLOOMBER_VERSION_CHECK_DISABLED="true")
+# Messages that mean a check crashed instead of judging the answer.
+CRASH_WORDS = ("could not evaluate", "Traceback", "check has no @check")
+
+
+def lab_ids(lab: Lab) -> str:
+    return lab.name
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_reference_passes_every_check(lab: Lab) -> None:
+    results = grade_variant(lab.name, "reference")
+    assert results, f"{lab}: no checks ran"
+    assert any(r.hidden for r in results), f"{lab}: no hidden checks ran"
+    assert any(not r.hidden for r in results), f"{lab}: no public checks ran"
+    failed = [r for r in results if not r.passed]
+    assert not failed, f"{lab}: the reference fails checks:\n{describe(failed)}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> None:
+    results = grade_variant(lab.name, "blank")
+    assert results, f"{lab}: no checks ran on the blank release"
+    passed = [r for r in results if r.passed]
+    assert not passed, f"{lab}: the blank release passes checks:\n{describe(passed)}"
+    unreadable = [
+        r for r in results if not r.message.strip() or any(w in r.message for w in CRASH_WORDS)
+    ]
+    assert not unreadable, f"{lab}: messages a student cannot act on:\n{describe(unreadable)}"
+
+
+@pytest.mark.parametrize(
+    ("lab", "wrong"), WRONG_ANSWERS, ids=[f"{lab}-{name}" for lab, name in WRONG_ANSWERS]
+)
+def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) -> None:
+    question = question_of(lab.wrong_dir / wrong)
+    results = by_question(grade_variant(lab.name, wrong))
+    own = results.get(question, [])
+    assert own, f"{lab}: no checks for {question}, which {wrong} answers"
+    assert any(not r.passed for r in own), (
+        f"{lab}: the wrong answer {wrong} passes every check of {question}:\n{describe(own)}"
+    )
+    others = [r for q, rs in results.items() if q != question for r in rs if not r.passed]
+    assert not others, f"{lab}: {wrong} also costs points elsewhere:\n{describe(others)}"
+    crashed = [r for r in own if any(w in r.message for w in CRASH_WORDS)]
+    assert not crashed, f"{lab}: {wrong} crashes checks:\n{describe(crashed)}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
+    questions = set(answer_cells(read_notebook(lab.source)))
+    covered = {question_of(p) for p in lab.wrong_answers()}
+    missing = sorted(questions - covered)
+    assert not missing, f"{lab}: add a plausible wrong answer to {lab.wrong_dir} for {missing}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
+    nb = read_notebook(lab.source)
+    headings = heading_points(nb)
+    cells = {
+        gid.removesuffix("_check"): float(c["metadata"]["nbgrader"].get("points", 0))
+        for gid, c in check_cells(nb).items()
+    }
+    reference = by_question(grade_variant(lab.name, "reference"))
+    checks = {q: sum(r.points for r in rs) for q, rs in reference.items()}
+    assert headings == cells == checks, (
+        f"{lab}: points differ (question headings {headings}, check cells {cells}, "
+        f"sum of check points {checks})"
+    )
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_answer_and_check_cells_pair_up(lab: Lab) -> None:
+    nb = read_notebook(lab.source)
+    answers = set(answer_cells(nb))
+    checked = {gid.removesuffix("_check") for gid in check_cells(nb)}
+    with_checks = set(by_question(grade_variant(lab.name, "reference")))
+    assert answers == checked, f"{lab}: answer cells {answers} vs check cells {checked}"
+    assert answers <= with_checks, f"{lab}: answers without checks: {answers - with_checks}"
+    for gid, cell in check_cells(nb).items():
+        source = cell_source(cell).strip()
+        assert source == f'prodev.check("{gid.removesuffix("_check")}")', (
+            f"{lab}: check cell {gid} should only run prodev.check, not {source!r}"
+        )
+
+
+@functools.cache
+def release_check(*labs: str) -> subprocess.CompletedProcess:
+    """`prodev release --check LAB...`, run once per set of labs."""
+    return subprocess.run(
+        [*PRODEV, "release", "--check", *labs], capture_output=True, text=True, env=ENV
+    )
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_release_is_in_sync(lab: Lab) -> None:
+    done = release_check(*[lab.name for lab in LABS])  # nbgrader starts once for every lab
+    if done.returncode not in (0, 1):  # some lab cannot be released: judge this one alone
+        done = release_check(lab.name)
+    assert done.returncode in (0, 1), f"prodev release --check {lab} failed:\n{done.stderr}"
+    stale = [line.strip() for line in done.stderr.splitlines() if f"labs/{lab.name}/" in line]
+    assert not stale, f"{lab}: labs/ is out of date, run `prodev release {lab}`: {stale}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_release_has_stubs_and_no_solution(lab: Lab) -> None:
+    source, release = read_notebook(lab.source), read_notebook(lab.release)
+    text = lab.release.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    released = answer_cells(release)
+    for gid, cell in answer_cells(source).items():
+        assert gid in released, f"{lab}: answer cell {gid} is missing from the release"
+        stub = cell_source(released[gid])
+        assert "raise NotImplementedError()" in stub, f"{lab}: {gid} has no stub"
+        stub_lines = {line.strip() for line in stub.splitlines()}
+        body_lines = {line.strip() for line in solution_body(cell_source(cell)).splitlines()}
+        leaked = {line for line in body_lines & stub_lines if len(line) > 3}
+        assert not leaked, f"{lab}: {gid} leaks solution lines into the release: {leaked}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_release_ships_no_hidden_check(lab: Lab) -> None:
+    hidden = {p.read_bytes(): p.name for p in lab.hidden_dir.rglob("*") if p.is_file()}
+    for path in lab.release_dir.rglob("*"):
+        if path.is_file():
+            assert path.name not in hidden.values(), f"{path} has a hidden check's name"
+            assert path.read_bytes() not in hidden, f"{path} is a copy of a hidden check"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+def test_prodev_check_cli_exit_codes(lab: Lab, tmp_path: Path) -> None:
+    # The reference beside a copy of its public checks, as a student's finished lab would be.
+    shutil.copy(lab.source, tmp_path / lab.source.name)
+    shutil.copytree(lab.source_dir / "checks", tmp_path / "checks")
+    runs = {
+        "reference": subprocess.Popen(
+            [*PRODEV, "check", str(tmp_path / lab.source.name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=ENV,
+            cwd=ROOT,
+        ),
+        "blank": subprocess.Popen(
+            [*PRODEV, "check", str(lab.release)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=ENV,
+            cwd=ROOT,
+        ),
+    }
+    outputs = {name: p.communicate(timeout=300)[0] for name, p in runs.items()}
+    assert runs["reference"].returncode == 0, outputs["reference"]
+    assert "FAILED" not in outputs["reference"], outputs["reference"]
+    assert runs["blank"].returncode == 1, outputs["blank"]
+    assert "0/" in outputs["blank"].splitlines()[-1], outputs["blank"]
