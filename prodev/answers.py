@@ -251,6 +251,4 @@ def serve(namespace: Mapping[str, Any], request: Mapping[str, Any]) -> str:
 
 
 # Probe decoders and ops register themselves on import, so every worker and self-check has them.
-import prodev.probes_testing  # noqa: E402, F401
-from prodev import probes  # noqa: E402, F401
-from prodev import probes_data  # noqa: E402, F401
+from prodev import probes, probes_data, probes_testing  # noqa: E402, F401

@@ -159,6 +159,14 @@ def _short(report: Any) -> str:
         lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
         useful = [line for line in lines if line.startswith(("E ", "fixture '"))]
         text = (useful or lines or ["failed"])[-1].removeprefix("E ").strip()
+    if text == "AssertionError":  # a bare assert: show the line that failed
+        failing = [
+            line
+            for line in str(report.longrepr).splitlines()
+            if line.startswith(">") and "???" not in line  # ??? when the source is unknown
+        ]
+        if failing:
+            text = f"AssertionError: {failing[-1].lstrip('>').strip()}"
     return re.sub(r"\s+", " ", text)[:_MESSAGE_CHARS]
 
 

@@ -1,0 +1,54 @@
+"""Question 1, hidden: mutants of nights() and a rewritten correct nights()."""
+
+import pytest
+
+from prodev.checks import check
+from prodev.probes_testing import assert_accepts, assert_catches, component_source, mutate
+
+SUITE, MODULE = "TestNights", "stayhub_pricing"
+
+
+@pytest.fixture
+def reference() -> str:
+    """The component as the course ships it: the grader's own copy, never the student's."""
+    return component_source("lab03_testing", "stayhub_pricing.py")
+
+
+DAYS = "return (check_out - check_in).days"
+
+
+@check("q1", points=1)
+def test_catches_accepting_a_zero_night_stay(student, reference):
+    mutant = mutate(reference, ("if check_out <= check_in:", "if check_out < check_in:"))
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a nights() that accepts a check-out on the check-in day",
+    )
+
+
+@check("q1", points=1)
+def test_catches_accepting_reversed_dates(student, reference):
+    mutant = mutate(
+        reference,
+        ("if check_out <= check_in:", "if check_out == check_in:"),
+        (DAYS, "return abs((check_out - check_in).days)"),
+    )
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a nights() that accepts a check-out before the check-in",
+    )
+
+
+@check("q1", points=1)
+def test_passes_a_rewritten_nights(student, reference):
+    variant = mutate(reference, (DAYS, "return check_out.toordinal() - check_in.toordinal()"))
+    mutant = mutate(reference, (DAYS, DAYS + " + 1"))
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)

@@ -1,0 +1,45 @@
+"""Question 2, hidden: mutants of nightly_rate() and a rewritten correct nightly_rate()."""
+
+import pytest
+
+from prodev.checks import check
+from prodev.probes_testing import assert_accepts, assert_catches, component_source, mutate
+
+SUITE, MODULE = "TestNightlyRate", "stayhub_pricing"
+
+
+@pytest.fixture
+def reference() -> str:
+    """The component as the course ships it: the grader's own copy, never the student's."""
+    return component_source("lab03_testing", "stayhub_pricing.py")
+
+
+@check("q2", points=1)
+def test_catches_saturday_only(student, reference):
+    mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (5,)"))
+    assert_catches(
+        student, SUITE, MODULE, reference, mutant, "a nightly_rate() with one weekend night a week"
+    )
+
+
+@check("q2", points=1)
+def test_catches_a_fixed_uplift(student, reference):
+    mutant = mutate(reference, ("return base_rate * WEEKEND_UPLIFT", "return base_rate + 25"))
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a nightly_rate() whose weekend uplift is right only for some base rates",
+    )
+
+
+@check("q2", points=1)
+def test_passes_a_rewritten_nightly_rate(student, reference):
+    variant = mutate(
+        reference,
+        ("if night.weekday() in WEEKEND_NIGHTS:", 'if night.strftime("%w") in ("5", "6"):'),
+    )
+    mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (5, 6)"))
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)

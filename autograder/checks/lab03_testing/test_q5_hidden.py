@@ -1,0 +1,83 @@
+"""Question 5, hidden: mutants of RatesClient and a rewritten correct RatesClient."""
+
+import pytest
+
+from prodev.checks import check
+from prodev.probes_testing import assert_accepts, assert_catches, component_source, mutate
+
+SUITE, MODULE = "TestRatesClient", "stayhub_pricing"
+
+
+@pytest.fixture
+def reference() -> str:
+    """The component as the course ships it: the grader's own copy, never the student's."""
+    return component_source("lab03_testing", "stayhub_pricing.py")
+
+
+@check("q5", points=1)
+def test_catches_rates_read_as_floats(student, reference):
+    mutant = mutate(
+        reference, ("body = json.load(response, parse_float=Decimal)", "body = json.load(response)")
+    )
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a RatesClient that reads rates through binary floating point",
+    )
+
+
+@check("q5", points=1)
+def test_catches_unknown_pairs_reported_as_an_outage(student, reference):
+    mutant = mutate(reference, ("if exc.code == 404:", "if exc.code == 410:"))
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a RatesClient that reports an unknown pair as the service being down",
+    )
+
+
+@check("q5", points=1)
+def test_catches_server_errors_swallowed(student, reference):
+    mutant = mutate(
+        reference,
+        (
+            'raise RatesUnavailable(f"the rates service answered {exc.code}") from None',
+            'return Decimal("1")',
+        ),
+    )
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a RatesClient that hides a server error behind a made-up rate",
+    )
+
+
+@check("q5", points=1)
+def test_passes_a_rewritten_rates_client(student, reference):
+    variant = mutate(
+        reference,
+        (
+            "with urllib.request.urlopen(self.base_url + path, timeout=self.timeout) as response:",
+            "request = urllib.request.Request(\n"
+            '                self.base_url + path, headers={"Accept": "application/json"}\n'
+            "            )\n"
+            "            with urllib.request.urlopen(request, timeout=self.timeout) as response:",
+        ),
+    )
+    mutant = mutate(
+        reference,
+        (
+            'path = f"/rates/{urllib.parse.quote(base)}/{urllib.parse.quote(quote)}"',
+            'path = f"/rates/{urllib.parse.quote(quote)}/{urllib.parse.quote(base)}"',
+        ),
+    )
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)

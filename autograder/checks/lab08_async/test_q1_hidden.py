@@ -1,0 +1,16 @@
+"""Question 1, hidden: repeated ids and an empty list."""
+
+from prodev.checks import check
+from prodev.probes_testing import assert_properties, practice_api_fixture
+
+api = practice_api_fixture(latency=0.2)
+
+
+@check("q1", points=1)
+def test_repeated_ids_and_no_ids(student, api):
+    ids = [40, 6, 40, 17]
+    got = student.call("fetch_properties", api.url, ids)
+    assert_properties(got, ids, "fetch_properties")
+    assert None not in got, "fetch_properties returned None for a property: return every one"
+    empty = student.call("fetch_properties", api.url, [])
+    assert empty == [], f"fetch_properties(url, []) should return [], got {type(empty).__name__}"

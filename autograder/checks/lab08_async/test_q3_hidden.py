@@ -1,0 +1,32 @@
+"""Question 3, hidden: another timeout and other ids."""
+
+import time
+
+from prodev.checks import check
+from prodev.probes_testing import assert_properties, practice_api_fixture, requests_to
+
+api = practice_api_fixture(latency=(0.05, 1.0), switch_seed=7)
+IDS = [60, 2, 33, 71, 18, 45, 9, 27, 54, 12]
+TIMEOUT = 0.45
+MARGIN = 0.15
+
+
+@check("q3", points=1)
+def test_other_timeout(student, api):
+    start = time.monotonic()
+    got = student.call("fetch_with_timeout", api.url, IDS, TIMEOUT)
+    deadline = time.monotonic() + 3
+    while api.in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert_properties(got, IDS, "fetch_with_timeout")
+    served = {
+        int(r.path.strip("/").split("/")[-1]): r for r in requests_to(api, "/api/properties/")
+    }
+    for property_id, item in zip(IDS, got, strict=True):
+        record = served.get(property_id)
+        if record is None:
+            continue
+        if item is None and record.ended <= start + TIMEOUT - MARGIN:
+            raise AssertionError("a request that finished within the timeout came back as None")
+        if item is not None and record.duration >= TIMEOUT + MARGIN:
+            raise AssertionError("a request slower than the timeout was waited for")

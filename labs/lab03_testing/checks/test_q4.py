@@ -1,0 +1,17 @@
+"""Question 4: TestPriceIn catches a visible mutant of price_in()."""
+
+from prodev.checks import check
+from prodev.probes_testing import assert_catches, mutate
+
+
+@check("q4", points=1)
+def test_catches_asking_for_a_rate_for_euros(student, reference):
+    mutant = mutate(reference, ('    if currency == "EUR":\n        return amount\n', ""))
+    assert_catches(
+        student,
+        "TestPriceIn",
+        "stayhub_pricing",
+        reference,
+        mutant,
+        "a price_in() that asks the rates service even for euros",
+    )

@@ -1,0 +1,248 @@
+"""How the machinery behind labs 03 (tests that catch mutants) and 08 (async clients) behaves.
+
+tests/test_labs.py proves each lab both ways; these tests pin down the parts a lab relies on:
+the suite runner never credits a suite that cannot fail, mutants are exact edits, and coroutine
+answers run to completion whether or not an event loop is already running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import linecache
+import textwrap
+import types
+
+import pytest
+
+from prodev import answers
+from prodev.probes_testing import (
+    assert_accepts,
+    assert_catches,
+    build_module,
+    caught,
+    correct_problem,
+    module_arg,
+    mutate,
+    suite_runner,
+)
+from prodev.student import InProcessStudent
+
+COMPONENT = textwrap.dedent(
+    '''
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Stay:
+        nights: int
+
+    def price(stay, rate):
+        """Nights times the rate; ValueError for an empty stay."""
+        if stay.nights < 1:
+            raise ValueError("empty stay")
+        return stay.nights * rate
+    '''
+)
+MUTANT = mutate(COMPONENT, ("if stay.nights < 1:", "if stay.nights < 0:"))
+
+
+def notebook(source: str) -> dict:
+    """A namespace as a notebook would have it after running `source` and the lab's setup."""
+    namespace: dict = {"__name__": "__main__"}
+    code = "import pytest\nfrom unittest import mock\n" + textwrap.dedent(source)
+    filename = f"<notebook cell {len(linecache.cache)}>"  # IPython keeps cell sources likewise
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    exec(compile(code, filename, "exec"), namespace)
+    namespace["run_tests"] = suite_runner(namespace, "component", "component")
+    return namespace
+
+
+GOOD = """
+class TestPrice:
+    def test_two_nights(self, component):
+        assert component.price(component.Stay(2), 50) == 100
+
+    def test_empty_stay(self, component):
+        with pytest.raises(ValueError):
+            component.price(component.Stay(0), 50)
+"""
+
+
+def run(namespace: dict, *sources: str) -> list[dict]:
+    modules = [build_module(module_arg("component", s)) for s in sources]
+    return namespace["run_tests"]("TestPrice", modules)
+
+
+def test_a_good_suite_passes_the_reference_and_catches_the_mutant() -> None:
+    on_reference, on_mutant = run(notebook(GOOD), COMPONENT, MUTANT)
+    assert correct_problem("TestPrice", on_reference) is None
+    assert on_reference["passed"] == ["TestPrice::test_two_nights", "TestPrice::test_empty_stay"]
+    assert caught(on_mutant)
+    assert list(on_mutant["failed"]) == ["TestPrice::test_empty_stay"]
+
+
+def test_a_suite_that_asserts_nothing_catches_nothing() -> None:
+    silent = notebook(
+        """
+        class TestPrice:
+            def test_runs(self, component):
+                component.price(component.Stay(2), 50)
+        """
+    )
+    on_reference, on_mutant = run(silent, COMPONENT, MUTANT)
+    assert correct_problem("TestPrice", on_reference) is None
+    assert not caught(on_mutant)
+    student = InProcessStudent(silent)
+    with pytest.raises(AssertionError, match="every test in TestPrice passed"):
+        assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
+
+
+def test_a_suite_that_always_fails_earns_nothing() -> None:
+    failing = notebook(
+        """
+        class TestPrice:
+            def test_never(self, component):
+                assert False, "always"
+        """
+    )
+    student = InProcessStudent(failing)
+    with pytest.raises(AssertionError, match="fail on the correct implementation"):
+        assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
+    variant = mutate(COMPONENT, ("return stay.nights * rate", "return rate * stay.nights"))
+    with pytest.raises(AssertionError, match="fail on the correct implementation"):
+        assert_accepts(student, "TestPrice", "component", COMPONENT, variant, MUTANT)
+
+
+def test_an_empty_class_and_a_skipped_test_score_nothing() -> None:
+    empty = run(notebook("class TestPrice:\n    pass\n"), COMPONENT)[0]
+    assert "has no tests" in correct_problem("TestPrice", empty)
+    skipping = notebook(
+        """
+        class TestPrice:
+            @pytest.mark.skip(reason="later")
+            def test_later(self, component):
+                assert component.price(component.Stay(2), 50) == 100
+        """
+    )
+    (result,) = run(skipping, COMPONENT)
+    assert result["failed"] == {"TestPrice::test_later": "skipped: a skipped test checks nothing"}
+
+
+def test_notebook_fixtures_imports_and_patches_see_the_module_under_test() -> None:
+    namespace = notebook(
+        """
+        @pytest.fixture
+        def rate():
+            return 50
+
+        class TestPrice:
+            def test_fixture_and_import(self, component, rate):
+                import component as imported
+                assert imported is component
+                assert component.price(component.Stay(2), rate) == 100
+
+            def test_patch_by_module_path(self, component):
+                with mock.patch("component.price", return_value=1):
+                    assert component.price(None, None) == 1
+        """
+    )
+    on_reference, on_mutant = run(namespace, COMPONENT, MUTANT)
+    assert on_reference["failed"] == {} and on_reference["tests"] == 2
+    assert on_mutant["failed"] == {}  # neither test looks at empty stays
+
+
+def test_parametrized_ids_drop_the_implementation_id() -> None:
+    namespace = notebook(
+        """
+        class TestPrice:
+            @pytest.mark.parametrize("nights", [1, 3])
+            def test_nights(self, component, nights):
+                assert component.price(component.Stay(nights), 10) == 10 * nights
+        """
+    )
+    on_reference, on_other = run(namespace, COMPONENT, MUTANT)
+    assert on_reference["passed"] == ["TestPrice::test_nights[1]", "TestPrice::test_nights[3]"]
+    assert on_other["passed"] == on_reference["passed"]
+
+
+def test_a_class_pytest_cannot_collect_is_reported() -> None:
+    broken = notebook(
+        """
+        class TestPrice:
+            def test_unknown_fixture(self, no_such_fixture):
+                pass
+        """
+    )
+    (result,) = run(broken, COMPONENT)
+    assert "no_such_fixture" in result["failed"]["TestPrice::test_unknown_fixture"]
+    assert correct_problem("TestPrice", result) is not None
+
+
+def test_results_cross_as_json_and_missing_classes_are_explained() -> None:
+    namespace = notebook(GOOD)
+    reply = json.loads(
+        answers.serve(
+            namespace,
+            {
+                "op": "call",
+                "name": "run_tests",
+                "args": ["TestPrice", [module_arg("component", COMPONENT)]],
+            },
+        )
+    )
+    assert reply["ok"] and reply["value"][0]["tests"] == 2
+    with pytest.raises(AssertionError, match="`TestNothing` is not defined"):
+        assert_catches(
+            InProcessStudent(namespace), "TestNothing", "component", COMPONENT, MUTANT, "x"
+        )
+
+
+def test_mutate_insists_on_exactly_one_match() -> None:
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        mutate(COMPONENT, ("no such text", "x"))
+    with pytest.raises(ValueError, match="occurs 5 times"):
+        mutate(COMPONENT, ("stay", "x"))
+
+
+def test_the_module_decoder_builds_a_fresh_module_each_time() -> None:
+    first = build_module(module_arg("component", COMPONENT))
+    second = build_module(module_arg("component", MUTANT))
+    assert isinstance(first, types.ModuleType) and first is not second
+    assert first.price(first.Stay(1), 5) == 5
+    with pytest.raises(ValueError):
+        first.price(first.Stay(0), 5)
+    assert second.price(second.Stay(0), 5) == 0
+
+
+async def doubled(x: int) -> int:
+    await asyncio.sleep(0.01)
+    return 2 * x
+
+
+def test_coroutine_answers_run_to_completion() -> None:
+    reply = json.loads(answers.serve({"f": doubled}, {"op": "call", "name": "f", "args": [21]}))
+    assert reply == {"ok": True, "value": 42}
+
+
+def test_coroutine_answers_run_inside_a_running_loop_too() -> None:
+    """A self-check runs in a Jupyter kernel, whose event loop is already running."""
+
+    async def from_a_kernel() -> dict:
+        return json.loads(answers.serve({"f": doubled}, {"op": "call", "name": "f", "args": [4]}))
+
+    assert asyncio.run(from_a_kernel()) == {"ok": True, "value": 8}
+
+
+def test_a_failing_bare_assert_is_reported_with_its_line() -> None:
+    namespace = notebook(
+        """
+        class TestPrice:
+            def test_three_nights(self, component):
+                assert component.price(component.Stay(3), 10) == 31
+        """
+    )
+    (result,) = run(namespace, COMPONENT)
+    message = result["failed"]["TestPrice::test_three_nights"]
+    assert message == (
+        "call: AssertionError: assert component.price(component.Stay(3), 10) == 31"
+    ), message
