@@ -80,6 +80,14 @@ class Student:
         reply = self._ask({"op": "sql", "name": name, "database": duckdb_connection(database)})
         return QueryResult(reply["columns"], reply["rows"])
 
+    def expose(self, port: int) -> str:
+        """The URL at which the notebook reaches a service the check runs on 127.0.0.1:`port`.
+
+        In-process the notebook shares the check's network, so it is the service's own URL; the
+        grader's sandboxed student overrides this to forward the port into the sandbox.
+        """
+        return f"http://127.0.0.1:{port}"
+
 
 class InProcessStudent(Student):
     """Answers from a namespace in this very process: for a student's own self-check only."""

@@ -1,0 +1,84 @@
+"""One HTML feedback page per student, built only from their results file.
+
+The page shows each question's score and every failed check's message. It is built from the
+results document alone, which names hidden checks generically and holds only their messages, so
+no hidden check's code or data can appear in it.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from autograder.scoring import read_result
+from autograder.submissions import CourseError
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; color: #1f2328; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #d0d7de; padding: .4rem .6rem; text-align: left; }
+.ok { color: #1a7f37; } .ko { color: #cf222e; } .muted { color: #57606a; }
+"""
+
+
+def render(document: dict[str, Any], lab: str) -> str:
+    """The feedback page for one results document."""
+    e = html.escape
+    rows = []
+    for question, t in document.get("questions", {}).items():
+        cls = "ok" if t["score"] >= t["max_score"] and t["max_score"] else "ko"
+        why = e(t.get("reason") or "") if t["score"] < t["max_score"] else ""
+        rows.append(
+            f"<tr><td>{e(question)}</td><td class='{cls}'>{t['score']:g} / {t['max_score']:g}"
+            f"</td><td>{why}</td></tr>"
+        )
+    failed = [
+        f"<li><b>{e(t['name'])}</b> ({t['max_score']:g} pt): {e(t.get('output') or '')}</li>"
+        for t in document.get("tests", [])
+        if t.get("status") != "passed"
+    ]
+    notes = "".join(f"<li>{e(n)}</li>" for n in document.get("notes", []))
+    errors = "".join(f"<li><code>{e(x)}</code></li>" for x in document.get("cell_errors", []))
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{e(lab)}: feedback for {e(document['student'])}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{e(lab)}</h1><p class='muted'>Feedback for {e(document['student'])}</p>",
+        f"<p><b>Score: {document['score']:g} / {document['max_score']:g}</b></p>",
+        "<table><thead><tr><th>question</th><th>points</th><th>why points were lost</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>",
+    ]
+    if failed:
+        parts.append(f"<h2>Checks that failed</h2><ul>{''.join(failed)}</ul>")
+        parts.append(
+            "<p class='muted'>Hidden checks run your code on data you have not seen; only their "
+            "messages are shown.</p>"
+        )
+    if notes:
+        parts.append(f"<h2>Notes</h2><ul>{notes}</ul>")
+    if errors:
+        parts.append(f"<h2>Cells that raised an error</h2><ul>{errors}</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_feedback(results_dir: Path, lab: str, target: Path | None = None) -> list[Path]:
+    """Write <target>/<student>.html for every results file in results_dir/LAB/."""
+    folder = Path(results_dir) / lab
+    if not folder.is_dir():
+        raise CourseError(
+            f"no results for {lab} in {folder}: run `prodev grade {lab}` first "
+            "(or pass the same --out you graded with)"
+        )
+    target = Path(target) if target else folder / "feedback"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(folder.glob("*.json")):
+        document = read_result(path)
+        if not document or not isinstance(document.get("student"), str):
+            continue
+        page = target / f"{path.stem}.html"
+        page.write_text(render(document, lab), encoding="utf-8")
+        written.append(page)
+    return written

@@ -1,0 +1,84 @@
+"""Write grades into nbgrader's gradebook, so formgrader and `nbgrader export` show them.
+
+The lab's notebook and its graded cells are registered from the source notebook (points from
+there, never from a submission); each student gets a submission whose check cells (`qN_check`)
+carry the question's score from the checks as nbgrader's auto score.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from autograder.submissions import LabSource
+
+
+def gradebook_url(root: Path) -> str:
+    """nbgrader's default database for a course root: <root>/gradebook.db."""
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+
+
+def _alembic_on_path() -> None:
+    """nbgrader's Gradebook runs the `alembic` command: make this environment's copy findable."""
+    scripts = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")
+
+
+def _open(root: Path) -> Any:
+    from nbgrader.api import Gradebook
+
+    _alembic_on_path()
+    return Gradebook(gradebook_url(root))
+
+
+def _register_lab(gb: Any, lab: str, source: LabSource) -> None:
+    gb.update_or_create_assignment(lab)
+    gb.update_or_create_notebook(lab, lab)
+    for cell in source.cells:
+        if cell.kind == "check":
+            gb.update_or_create_grade_cell(
+                cell.grade_id, lab, lab, max_score=cell.points, cell_type="code"
+            )
+        elif cell.kind == "answer":
+            gb.update_or_create_solution_cell(cell.grade_id, lab, lab)
+
+
+def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[str, Any]]) -> None:
+    """Set every student's auto scores for `lab` from their results documents."""
+    from nbgrader.api import Grade, MissingEntry
+
+    with _open(root) as gb, warnings.catch_warnings():
+        # nbgrader's add_submission trips a harmless SQLAlchemy autoflush warning.
+        warnings.simplefilter("ignore")
+        _register_lab(gb, lab, source)
+        for document in documents:
+            student = document["student"]
+            gb.update_or_create_student(student)
+            submission = gb.update_or_create_submission(lab, student)
+            notebook = gb.find_submission_notebook(lab, lab, student)
+            questions = document.get("questions", {})
+            for grade_id, cell in source.check_cells.items():
+                question = grade_id.removesuffix("_check")
+                earned = float(questions.get(question, {}).get("score", 0.0))
+                try:
+                    grade = gb.find_grade(grade_id, lab, lab, student)
+                except MissingEntry:  # the cell was added to the lab after this submission
+                    grade_cell = gb.find_grade_cell(grade_id, lab, lab)
+                    grade = Grade(cell_id=grade_cell.id, notebook=notebook)
+                    gb.db.add(grade)
+                grade.auto_score = min(earned, cell.points)
+                grade.manual_score = None
+                grade.needs_manual_grade = False
+            submission.flagged = False
+        gb.db.commit()
+
+
+def read_scores(root: Path, lab: str) -> dict[str, float]:
+    """Each student's total score for `lab` as the gradebook has it (for checks and tests)."""
+    with _open(root) as gb:
+        return {s.student.id: float(s.score) for s in gb.assignment_submissions(lab)}

@@ -1,0 +1,193 @@
+"""Turn check results into a submission's grade: results.json, per-question totals, grades.csv.
+
+The results file has Gradescope's `results.json` shape (`score`, `max_score`, `execution_time`,
+`tests[]` with `name`, `score`, `max_score`, `status`, `output`, `visibility`) plus `questions`
+(score, max_score and, for every zero, a one-line reason) and what grading needs to resume.
+Hidden checks appear under generic names with their messages only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prodev.checkrun import CheckResult
+
+RESULTS_VERSION = 1
+
+
+@dataclass
+class SubmissionFacts:
+    """What stage A found out about one submission, beside the check results."""
+
+    student: str
+    sha256: str
+    grading_key: str  # changes when the lab's checks or source notebook change
+    unreadable: str | None = None  # why the notebook could not be run at all
+    missing: dict[str, str] | None = None  # answer grade id -> reason
+    skipped_cells: dict[str, str] | None = None  # cell label -> why it was skipped
+    cell_errors: list[str] | None = None
+    notes: list[str] | None = None
+    seconds: float = 0.0  # the notebook's own run time in the sandbox
+    check_seconds: float = 0.0  # time spent inside check functions (answers included)
+    output_truncated: bool = False
+
+
+def _question_key(question: str) -> tuple:
+    digits = "".join(ch for ch in question if ch.isdigit())
+    return (int(digits) if digits else 10**6, question)
+
+
+def grade(
+    facts: SubmissionFacts,
+    results: list[CheckResult],
+    question_points: dict[str, float],
+    execution_time: float,
+) -> dict[str, Any]:
+    """The results.json document for one submission."""
+    tests = []
+    hidden_counter: dict[str, int] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    missing = facts.missing or {}
+    for r in sorted(results, key=lambda r: _question_key(r.question)):
+        passed = r.passed and r.question not in missing
+        message = r.message
+        if r.question in missing:
+            message = missing[r.question]
+        elif facts.unreadable:
+            message = facts.unreadable
+        if r.hidden:
+            hidden_counter[r.question] = hidden_counter.get(r.question, 0) + 1
+            name = f"{r.question}: hidden check {hidden_counter[r.question]}"
+        else:
+            name = f"{r.question}: {r.name}"
+        score = r.points if passed else 0.0
+        tests.append(
+            {
+                "name": name,
+                "score": score,
+                "max_score": r.points,
+                "status": "passed" if passed else "failed",
+                "output": "" if passed else message,
+                "visibility": "after_published" if r.hidden else "visible",
+            }
+        )
+        t = totals.setdefault(r.question, {"score": 0.0, "max_score": 0.0, "reason": None})
+        t["score"] += score
+        t["max_score"] += r.points
+        if not passed and t["reason"] is None:
+            t["reason"] = message.splitlines()[0][:300] if message else "a check failed"
+    for question, points in question_points.items():
+        t = totals.setdefault(question, {"score": 0.0, "max_score": points, "reason": None})
+        if t["max_score"] == 0 and points:
+            t["max_score"] = points
+            t["reason"] = t["reason"] or "no checks were found for this question"
+    for question, t in totals.items():
+        if t["score"] > 0 or t["max_score"] == 0:
+            t["reason"] = None
+        elif t["reason"] is None:
+            t["reason"] = missing.get(question) or facts.unreadable or "no check passed"
+    questions = {q: totals[q] for q in sorted(totals, key=_question_key)}
+    score = sum(t["score"] for t in questions.values())
+    max_score = sum(t["max_score"] for t in questions.values())
+    notes = list(facts.notes or [])
+    notes += [f"{label}: {why}" for label, why in (facts.skipped_cells or {}).items()]
+    return {
+        "score": score,
+        "max_score": max_score,
+        "execution_time": round(execution_time, 3),
+        "output": _summary(facts, notes),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "questions": questions,
+        "student": facts.student,
+        "notes": notes,
+        "cell_errors": list(facts.cell_errors or []),
+        "notebook_seconds": round(facts.seconds, 3),
+        "check_seconds": round(facts.check_seconds, 3),
+        "submission_sha256": facts.sha256,
+        "grading_key": facts.grading_key,
+        "results_version": RESULTS_VERSION,
+    }
+
+
+def _summary(facts: SubmissionFacts, notes: list[str]) -> str:
+    if facts.unreadable:
+        return f"This notebook could not be graded: {facts.unreadable}"
+    lines = ["Graded in a sandbox; scores come from the lab's checks."]
+    lines += [f"Note: {n}" for n in notes]
+    return "\n".join(lines)
+
+
+def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
+    """Write `document` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
+    """A results file written earlier, or None if absent or unreadable."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def write_grades_csv(path: Path, documents: Iterable[dict[str, Any]]) -> None:
+    """One row per student: total, maximum, and one column per question."""
+    documents = sorted(documents, key=lambda d: d["student"])
+    questions: list[str] = []
+    for d in documents:
+        for q in d.get("questions", {}):
+            if q not in questions:
+                questions.append(q)
+    questions.sort(key=_question_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "score", "max_score", *questions])
+        for d in documents:
+            per_q = d.get("questions", {})
+            writer.writerow(
+                [d["student"], f"{d['score']:g}", f"{d['max_score']:g}"]
+                + [f"{per_q[q]['score']:g}" if q in per_q else "" for q in questions]
+            )
+    os.replace(tmp, path)
+
+
+def format_table(documents: list[dict[str, Any]]) -> str:
+    """The final table printed after a batch: student, score, and why points were lost."""
+    rows = [("student", "score", "time", "zero questions")]
+    for d in sorted(documents, key=lambda d: d["student"]):
+        zeros = [q for q, t in d.get("questions", {}).items() if t.get("reason")]
+        rows.append(
+            (
+                d["student"],
+                f"{d['score']:g}/{d['max_score']:g}",
+                f"{d.get('execution_time', 0):.1f}s",
+                ", ".join(zeros) if zeros else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
+        for r in rows
+    )

@@ -1,0 +1,224 @@
+"""Find submissions, read them without trusting them, and decide which cells run.
+
+Cells are matched to the lab's source notebook (solutions/LAB/LAB.ipynb) by nbgrader grade id.
+Locked cells (setup and the like) always run as the source has them, whatever the submission
+says; answer cells come from the submission (the first cell with that grade id); check cells
+never run in the sandbox, since checks run in the grader. Points and questions come only from
+the source notebook and the checks, never from the submission's metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prodev.notebook import NotebookError, cell_source, read_notebook
+
+# Bigger notebooks are not run (a lab with outputs is well under this).
+MAX_NOTEBOOK_BYTES = 20_000_000
+# A locked cell that only runs the self-check (like "check all"): checks run in the grader.
+_SELF_CHECK = re.compile(r"^\s*(import prodev\s+)?prodev\.check\([^()]*\)\s*;?\s*$")
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
+
+
+class CourseError(Exception):
+    """The instructor asked for something that is not there; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's notebook for a lab."""
+
+    student: str
+    path: Path | None  # None when the student's lab folder holds no notebook
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes() if self.path else b""
+
+    def sha256(self) -> str:
+        try:
+            return hashlib.sha256(self.read_bytes()).hexdigest()
+        except OSError as exc:  # graded as unreadable; the hash only needs to be stable
+            return hashlib.sha256(f"unreadable: {exc}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    grade_id: str
+    kind: str  # "locked" (runs as in the source), "answer", "check" (never runs)
+    cell_type: str
+    source: str
+    points: float = 0.0
+
+
+@dataclass
+class LabSource:
+    """The parts of the source notebook that grading relies on."""
+
+    lab: str
+    cells: list[SourceCell]
+
+    @property
+    def answers(self) -> list[str]:
+        return [c.grade_id for c in self.cells if c.kind == "answer"]
+
+    @property
+    def check_cells(self) -> dict[str, SourceCell]:
+        return {c.grade_id: c for c in self.cells if c.kind == "check"}
+
+    def question_points(self) -> dict[str, float]:
+        """Points of each question, from the source notebook's check cells (`qN_check`)."""
+        return {
+            gid.removesuffix("_check"): c.points
+            for gid, c in self.check_cells.items()
+            if gid.endswith("_check")
+        }
+
+
+def read_lab_source(path: Path) -> LabSource:
+    """Read solutions/LAB/LAB.ipynb; raise CourseError if it cannot be used for grading."""
+    try:
+        nb = read_notebook(path)
+    except NotebookError as exc:
+        raise CourseError(f"the lab's source notebook cannot be read: {exc}") from None
+    cells: list[SourceCell] = []
+    for index, cell in enumerate(nb["cells"], start=1):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id") or f"cell{index}"
+        if meta.get("grade") and not meta.get("solution"):
+            kind = "check"
+        elif meta.get("solution"):
+            kind = "answer"
+        else:
+            kind = "locked"
+        cells.append(
+            SourceCell(
+                grade_id=str(grade_id),
+                kind=kind,
+                cell_type=str(cell.get("cell_type")),
+                source=cell_source(cell),
+                points=float(meta.get("points") or 0),
+            )
+        )
+    return LabSource(lab=path.stem, cells=cells)
+
+
+@dataclass
+class Assembled:
+    """The cells to run for one submission, and what was wrong with the submission's cells."""
+
+    cells: list[str]
+    labels: list[str]  # per cell to run: its grade id, or "extra cell N"
+    missing: dict[str, str] = field(default_factory=dict)  # answer grade id -> reason
+    notes: list[str] = field(default_factory=list)
+
+
+def _grade_id(cell: Any) -> str | None:
+    if not isinstance(cell, dict):
+        return None
+    meta = cell.get("metadata")
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def assemble(source: LabSource, notebook: dict[str, Any]) -> Assembled:
+    """The cells to run: the source's locked code, the student's answers and extra cells."""
+    known = {c.grade_id: c for c in source.cells}
+    answers: dict[str, str] = {}
+    duplicates: set[str] = set()
+    # Extra code cells of the student's, attached to the grade id of the cell they follow.
+    extras: dict[str | None, list[str]] = {}
+    after: str | None = None
+    for cell in notebook["cells"]:
+        if not isinstance(cell, dict):
+            continue
+        gid = _grade_id(cell)
+        mine = known.get(gid) if gid else None
+        if mine is not None:
+            if mine.kind == "answer" and cell.get("cell_type") == "code":
+                if gid in answers:
+                    duplicates.add(gid)
+                else:
+                    answers[gid] = cell_source(cell)
+            after = gid
+            continue
+        if cell.get("cell_type") == "code":
+            extras.setdefault(after, []).append(cell_source(cell))
+    result = Assembled(cells=[], labels=[])
+    first_answer = next((c.grade_id for c in source.cells if c.kind == "answer"), None)
+    extra_count = 0
+
+    def add_extras(key: str | None) -> None:
+        nonlocal extra_count
+        for code in extras.pop(key, []):
+            extra_count += 1
+            result.cells.append(code)
+            result.labels.append(f"extra cell {extra_count}")
+
+    for cell in source.cells:
+        if cell.grade_id == first_answer:
+            add_extras(None)  # cells added before any known cell run after the setup
+        if (
+            cell.cell_type == "code"
+            and cell.kind == "locked"
+            and not _SELF_CHECK.match(cell.source)
+        ):
+            result.cells.append(cell.source)
+            result.labels.append(cell.grade_id)
+        elif cell.kind == "answer":
+            if cell.grade_id in answers:
+                result.cells.append(answers[cell.grade_id])
+                result.labels.append(cell.grade_id)
+            else:
+                result.missing[cell.grade_id] = (
+                    f"the answer cell `{cell.grade_id}` is missing from the submission (deleted, "
+                    "or changed into another kind of cell): this question gets no points"
+                )
+        add_extras(cell.grade_id)
+    for key in list(extras):
+        add_extras(key)
+    for gid in sorted(duplicates):
+        result.notes.append(f"the answer cell `{gid}` appears more than once; the first one ran")
+    return result
+
+
+def load_submission(path: Path | None) -> dict[str, Any]:
+    """Parse a submitted notebook; NotebookError with a one-line reason if it cannot be used."""
+    if path is None:
+        raise NotebookError("no notebook was submitted")
+    if path.is_symlink() or path.parent.is_symlink():
+        raise NotebookError(f"{path.name} is a symbolic link, not a notebook: submit the file")
+    try:
+        return read_notebook(path, max_bytes=MAX_NOTEBOOK_BYTES)
+    except OSError as exc:
+        raise NotebookError(f"{path.name} cannot be read ({exc.strerror})") from None
+
+
+def find_submissions(folder: Path, lab: str) -> list[Submission]:
+    """Every DIR/<student>/<LAB>/ folder, with its LAB.ipynb (or its only notebook)."""
+    if not folder.is_dir():
+        raise CourseError(
+            f"{folder} is not a folder: pass --submissions DIR, laid out as "
+            f"DIR/<student>/{lab}/{lab}.ipynb (nbgrader's submitted/ layout)"
+        )
+    try:
+        students = sorted(p for p in folder.iterdir() if p.is_dir())
+    except OSError as exc:
+        raise CourseError(f"cannot read {folder}: {exc}") from None
+    found = []
+    for student_dir in students:
+        if student_dir.name.startswith(".") or not _STUDENT_ID.match(student_dir.name):
+            continue
+        lab_dir = student_dir / lab
+        if not lab_dir.is_dir():
+            continue
+        notebook = lab_dir / f"{lab}.ipynb"
+        if not notebook.is_file():
+            others = sorted(p for p in lab_dir.glob("*.ipynb") if p.is_file())
+            notebook = others[0] if len(others) == 1 else None
+        found.append(Submission(student_dir.name, notebook))
+    return found

@@ -1,0 +1,346 @@
+"""The sandboxed worker: a warm parent that runs each submission in a forked child.
+
+Started once per parallel slot inside the sandbox (`python worker.py --scratch /tmp`). It imports
+IPython, jupysql and DuckDB once, holds no student code, and for every submission:
+
+1. receives the cells to run over its control pipe (stdin/stdout, 4-byte-length JSON frames);
+2. forks a child that runs the cells with IPython semantics and then answers the grader's requests
+   with `prodev.answers.serve`, talking to the parent over a private socket pair;
+3. relays frames between the grader and the child, checking each one, so the child never touches
+   the control pipe and can never speak for the parent;
+4. when the child ends (or the grader says "end"/"kill"), kills every other process in the
+   sandbox, wipes the scratch directory, and reports `done`.
+
+Student code can crash the child, or even kill this parent; the grader notices either and
+restarts the slot. The worker never computes a score. It imports nothing from `autograder`
+except the two standalone modules beside it, which the sandbox mounts next to this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import io
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from forward import tcp_to_unix  # noqa: E402
+from protocol import ProtocolError, read_frame, write_frame  # noqa: E402
+
+# Printed output kept from a notebook run; the rest is counted and dropped.
+OUTPUT_LIMIT = 1_000_000
+CHILD_EVENTS = {"cell", "ran", "answer"}
+PR_SET_DUMPABLE = 4
+PR_SET_PDEATHSIG = 1
+
+
+class CappedText(io.TextIOBase):
+    """A text sink that keeps the first `limit` characters and counts the rest."""
+
+    def __init__(self, limit: int = OUTPUT_LIMIT):
+        self.limit = limit
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = self.limit - self.kept
+        if room > 0:
+            piece = text[:room]
+            self.parts.append(piece)
+            self.kept += len(piece)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n[output truncated: {self.dropped:,} more characters were not kept]"
+        return text
+
+
+def warm_up() -> float:
+    """Import what notebooks need once, before any student code exists in this process."""
+    start = time.perf_counter()
+    os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
+    os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        import duckdb  # noqa: F401
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        import prodev.answers  # noqa: F401
+        import prodev.notebook  # noqa: F401
+
+        for optional in ("sql.magic", "duckdb_engine", "pandas", "prodev.data", "prodev.checks"):
+            with contextlib.suppress(Exception):
+                __import__(optional)
+        config = Config()
+        config.HistoryManager.enabled = False
+        InteractiveShell.instance(config=config)
+    return time.perf_counter() - start
+
+
+def _make_undumpable() -> None:
+    """Keep same-uid processes (student code) from ptracing this process or reading its fds."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def _other_pids() -> list[int]:
+    me = os.getpid()
+    return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, me)]
+
+
+def _reap() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+
+
+def kill_the_rest(child_group: int, isolated: bool, seconds: float = 2.0) -> bool:
+    """Kill the child's process group and, in a private PID namespace, every other process.
+
+    Returns True when nothing but this process (and the namespace's init) is left.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child_group, signal.SIGKILL)
+        if isolated:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(-1, signal.SIGKILL)  # never this process, never init
+        _reap()
+        if not isolated:
+            return True  # outside a sandbox we only own the child's group
+        if not _other_pids():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+
+
+def wipe(scratch: Path) -> None:
+    """Delete everything in `scratch` (the sandbox's private /tmp)."""
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(scratch):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+
+
+def describe_status(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"exited with status {code}"
+    name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+    return f"killed by signal {-code} ({name})"
+
+
+def child_main(channel: socket.socket, message: dict[str, Any], scratch: Path) -> None:
+    """Run the submission's cells, then answer requests until the channel closes. Never returns."""
+    try:
+        os.setsid()
+        with contextlib.suppress(Exception):  # die with the warm parent, even outside a sandbox
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        cpu = int(message.get("cpu_seconds", 60))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        work, home = scratch / "work", scratch / "home"
+        work.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ.update({"HOME": str(home), "TMPDIR": str(scratch)})
+        stream = channel.makefile("rwb", buffering=0)
+        _serve_submission(stream, message, work)
+    finally:
+        os._exit(0)
+
+
+def _reuse_duckdb_connections() -> None:
+    """Answer each check's `duckdb` argument with a cursor on one cached read-only connection
+    per database, instead of opening the file again for every request (~30 ms each)."""
+    import duckdb
+
+    from prodev.answers import register_decoder
+
+    opened: dict[str, Any] = {}
+
+    def cursor(spec: dict[str, Any]) -> Any:
+        path = str(spec["path"])
+        if path not in opened:
+            opened[path] = duckdb.connect(path, read_only=True)
+        return opened[path].cursor()
+
+    register_decoder("duckdb", cursor)
+
+
+def _serve_submission(stream: BinaryIO, message: dict[str, Any], work: Path) -> None:
+    from prodev.answers import serve
+    from prodev.notebook import run_cells
+
+    _reuse_duckdb_connections()
+
+    sink = CappedText(int(message.get("output_limit", OUTPUT_LIMIT)))
+    started = time.perf_counter()
+    execution = run_cells(
+        list(message["cells"]),
+        work,
+        sink=sink,
+        before_cell=lambda index: _announce(stream, index),
+    )
+    write_frame(
+        stream,
+        {
+            "event": "ran",
+            "errors": execution.errors[:100],
+            "output": sink.getvalue(),
+            "seconds": time.perf_counter() - started,
+        },
+    )
+    namespace = execution.namespace
+    listeners: dict[int, socket.socket] = {}
+    while True:
+        request = read_frame(stream)
+        if request is None:
+            return
+        if request.get("op") == "expose":
+            text = _expose(request, listeners)
+        else:
+            text = serve(namespace, request)
+        write_frame(stream, {"event": "answer", "text": text})
+
+
+def _announce(stream: BinaryIO, index: int) -> None:
+    """Tell the grader which cell runs next, and wait until the parent has passed it on, so a
+    cell that kills the parent is still the one blamed."""
+    write_frame(stream, {"event": "cell", "index": index})
+    read_frame(stream)
+
+
+def _expose(request: dict[str, Any], listeners: dict[int, socket.socket]) -> str:
+    import json
+
+    port = int(request["port"])
+    try:
+        if port not in listeners:
+            listeners[port] = tcp_to_unix(port, str(request["socket"]))
+    except OSError as exc:
+        return json.dumps({"ok": False, "kind": "expose", "message": f"cannot listen: {exc}"})
+    return json.dumps({"ok": True, "value": f"http://127.0.0.1:{port}"})
+
+
+def supervise(
+    control_in: BinaryIO,
+    control_out: BinaryIO,
+    message: dict[str, Any],
+    scratch: Path,
+    isolated: bool,
+) -> None:
+    """Fork the child for one submission and relay frames until it ends; then clean up."""
+    parent_end, child_end = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        parent_end.close()
+        control_in.close()
+        control_out.close()
+        child_main(child_end, message, scratch)
+    child_end.close()
+    channel = parent_end.makefile("rwb", buffering=0)
+    violation = None
+    ended_by_grader = False
+    while True:
+        ready, _, _ = select.select([control_in, parent_end], [], [])
+        if control_in in ready:
+            request = read_frame(control_in)
+            if request is None:  # the grader went away: stop everything
+                kill_the_rest(pid, isolated)
+                os._exit(0)
+            if request.get("op") in ("end", "kill"):
+                ended_by_grader = True
+                break
+            with contextlib.suppress(OSError):
+                write_frame(channel, request)
+        if parent_end in ready:
+            try:
+                frame = read_frame(channel)
+            except (ProtocolError, OSError) as exc:
+                violation = f"the notebook's process broke the answer channel ({exc})"
+                break
+            if frame is None:
+                break
+            if frame.get("event") not in CHILD_EVENTS:
+                violation = "the notebook's process sent a message it may not send"
+                break
+            write_frame(control_out, frame)
+            if frame["event"] == "cell":
+                with contextlib.suppress(OSError):
+                    write_frame(channel, {"event": "ack"})
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    try:
+        _, status = os.waitpid(pid, 0)
+        how = describe_status(status)
+    except ChildProcessError:
+        how = "ended"
+    clean = kill_the_rest(pid, isolated)
+    wipe(scratch)
+    channel.close()
+    parent_end.close()
+    write_frame(
+        control_out,
+        {
+            "event": "done",
+            "status": "ended by the grader" if ended_by_grader else how,
+            "violation": violation,
+            "clean": clean,
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="sandboxed notebook worker (started by the grader)"
+    )
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp"))
+    parser.add_argument("--isolated", action="store_true", help="in a private PID namespace")
+    args = parser.parse_args(argv)
+    # The control pipe moves off fds 0 and 1, which point at /dev/null from now on, so nothing
+    # a notebook prints at the OS level can reach the grader.
+    control_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    control_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    seconds = warm_up()
+    _make_undumpable()
+    wipe(args.scratch)
+    write_frame(control_out, {"event": "ready", "warmup_seconds": seconds, "pid": os.getpid()})
+    while True:
+        message = read_frame(control_in)
+        if message is None:
+            return 0
+        if message.get("op") == "run":
+            supervise(control_in, control_out, message, args.scratch, args.isolated)
+        elif message.get("op") == "ping":
+            write_frame(control_out, {"event": "pong"})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
