@@ -380,13 +380,13 @@ def practice_api_fixture(**switches: Any) -> Any:
     """A pytest fixture: a fresh practice API (seed 42) with these switches, for one check.
 
     The server runs in the grader's process, so its request log is what the student's code really
-    did. A check passes `api.url` to the student's function; during grading the engine makes that
-    address reachable from inside the sandbox.
+    did. A check passes `api.url` to the student's function: `student.expose` makes that address
+    reachable from the student's code (inside the grading sandbox, through a forwarded socket).
     """
     import pytest
 
     @pytest.fixture
-    def api() -> Any:
+    def api(student: Any) -> Any:
         from prodev.api import PracticeAPIError, practice_api
 
         try:
@@ -397,6 +397,8 @@ def practice_api_fixture(**switches: Any) -> Any:
                 "(end its `with` block, or run prodev.api.stop_running()) and check again"
             )
         try:
+            if student.expose(server.port) != server.url:
+                pytest.fail("the grader could not expose the practice API at its own address")
             yield server
         finally:
             server.stop()
