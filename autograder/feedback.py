@@ -8,6 +8,7 @@ no hidden check's code or data can appear in it.
 from __future__ import annotations
 
 import html
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,28 @@ def write_feedback(results_dir: Path, lab: str, target: Path | None = None) -> l
         page.write_text(render(document, lab), encoding="utf-8")
         written.append(page)
     return written
+
+
+# What nbgrader's release_feedback reads beside each page (nbgrader collect puts both there).
+_RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def write_nbgrader_feedback(
+    pages: list[Path], lab: str, submitted: Path, feedback_root: Path
+) -> list[Path]:
+    """Copy each page to feedback_root/<student>/LAB/LAB.html, where `nbgrader release_feedback`
+    looks, with the submission's timestamp.txt and submission_secret.txt; only for students
+    whose submission came through nbgrader's exchange (the folder holds both files)."""
+    copied = []
+    for page in pages:
+        student = page.stem
+        collected = Path(submitted) / student / lab
+        if not all((collected / name).is_file() for name in _RELEASE_FILES):
+            continue
+        target = Path(feedback_root) / student / lab
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(page, target / f"{lab}.html")
+        for name in _RELEASE_FILES:
+            shutil.copyfile(collected / name, target / name)
+        copied.append(target / f"{lab}.html")
+    return copied

@@ -2,18 +2,21 @@
 
 The lab's notebook and its graded cells are registered from the source notebook (points from
 there, never from a submission); each student gets a submission whose check cells (`qN_check`)
-carry the question's score from the checks as nbgrader's auto score.
+carry the question's score from the checks as nbgrader's auto score. A results document's
+`timestamp` (nbgrader's submission time) becomes the submission's timestamp, and nbgrader's own
+late-penalty plugin, configured in the course's nbgrader_config.py, sets the penalty.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
-from autograder.submissions import LabSource
+from autograder.submissions import CourseError, LabSource
 
 
 def gradebook_url(root: Path) -> str:
@@ -48,9 +51,45 @@ def _register_lab(gb: Any, lab: str, source: LabSource) -> None:
             gb.update_or_create_solution_cell(cell.grade_id, lab, lab)
 
 
+def _late_penalties(root: Path) -> Any:
+    """nbgrader's AssignLatePenalties, configured from <root>/nbgrader_config.py if present."""
+    from nbgrader.preprocessors import AssignLatePenalties
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    path = Path(root) / "nbgrader_config.py"
+    if path.is_file():
+        try:
+            config = PyFileConfigLoader(path.name, str(path.parent)).load_config()
+        except Exception as exc:  # the instructor's own file: say which and why
+            raise CourseError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
+    assigner = AssignLatePenalties(config=config)
+    assigner.init_plugin()
+    return assigner
+
+
+def _apply_late_penalty(gb: Any, assigner: Any, lab: str, student: str) -> None:
+    """What nbgrader's autograde does after scoring: penalise a late submission's notebook."""
+    submission = gb.find_submission(lab, student)
+    notebook = gb.find_submission_notebook(lab, lab, student)
+    notebook.late_submission_penalty = None
+    seconds_late = submission.total_seconds_late
+    if seconds_late > 0:
+        penalty = assigner.plugin_inst.late_submission_penalty(
+            student, notebook.score, seconds_late
+        )
+        if penalty is not None:
+            # clamped to [0, score], as nbgrader does
+            notebook.late_submission_penalty = min(max(float(penalty), 0.0), notebook.score)
+
+
 def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[str, Any]]) -> None:
     """Set every student's auto scores for `lab` from their results documents."""
     from nbgrader.api import Grade, MissingEntry
+    from nbgrader.utils import parse_utc
+
+    assigner = _late_penalties(root)
 
     with _open(root) as gb, warnings.catch_warnings():
         # nbgrader's add_submission trips a harmless SQLAlchemy autoflush warning.
@@ -59,7 +98,9 @@ def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[
         for document in documents:
             student = document["student"]
             gb.update_or_create_student(student)
-            submission = gb.update_or_create_submission(lab, student)
+            stamp = document.get("timestamp")
+            submitted_at = {"timestamp": parse_utc(stamp)} if isinstance(stamp, str) else {}
+            submission = gb.update_or_create_submission(lab, student, **submitted_at)
             notebook = gb.find_submission_notebook(lab, lab, student)
             questions = document.get("questions", {})
             for grade_id, cell in source.check_cells.items():
@@ -76,9 +117,33 @@ def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[
                 grade.needs_manual_grade = False
             submission.flagged = False
         gb.db.commit()
+        for document in documents:  # scores are committed, so the notebooks' totals are current
+            _apply_late_penalty(gb, assigner, lab, document["student"])
+        gb.db.commit()
 
 
 def read_scores(root: Path, lab: str) -> dict[str, float]:
     """Each student's total score for `lab` as the gradebook has it (for checks and tests)."""
     with _open(root) as gb:
         return {s.student.id: float(s.score) for s in gb.assignment_submissions(lab)}
+
+
+def copy_for_formgrader(root: Path, lab: str, collected: dict[str, Path]) -> list[Path]:
+    """Copy each student's collected folder (submitted/<student>/LAB/, with nbgrader's
+    timestamp.txt) to <root>/autograded/<student>/LAB/: formgrader lists a submission as graded,
+    and opens it, only when that folder exists with the same timestamp as the gradebook's.
+    Symbolic links are not copied."""
+    copied = []
+    for student, folder in sorted(collected.items()):
+        folder = Path(folder)
+        if folder.is_symlink() or not (folder / "timestamp.txt").is_file():
+            continue
+        target = Path(root) / "autograded" / student / lab
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(
+            folder,
+            target,
+            ignore=lambda where, names: [n for n in names if Path(where, n).is_symlink()],
+        )
+        copied.append(target)
+    return copied

@@ -45,6 +45,7 @@ from autograder.scoring import (
     write_json_atomically,
 )
 from autograder.session import RemoteStudent, UnreadableStudent, WorkerSlot
+from autograder.shards import Shard, select_submissions
 from autograder.submissions import (
     CourseError,
     LabSource,
@@ -53,6 +54,7 @@ from autograder.submissions import (
     find_submissions,
     load_submission,
     read_lab_source,
+    read_timestamp,
 )
 from prodev.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.notebook import NotebookError
@@ -244,6 +246,7 @@ class Grader:
         gradebook: bool = True,
         force: bool = False,
         progress: TextIO | None = None,
+        shard: Shard | None = None,
     ):
         self.lab = Lab(Path(root or project_root()).resolve(), lab)
         self.out = Path(out or self.lab.root / "results").resolve() / lab
@@ -255,6 +258,7 @@ class Grader:
         self.use_gradebook = gradebook
         self.force = force
         self.progress = progress if progress is not None else sys.stderr
+        self.shard = shard  # grade only this shard's students (see autograder/shards.py)
 
     # ---- entry point -------------------------------------------------------------------------
     def grade(self, submissions_dir: Path) -> BatchReport:
@@ -262,7 +266,8 @@ class Grader:
         started = time.monotonic()
         self.lab.validate()
         source = read_lab_source(self.lab.source_notebook)
-        submissions = find_submissions(Path(submissions_dir), self.lab.name)
+        everyone = find_submissions(Path(submissions_dir), self.lab.name)
+        submissions = select_submissions(everyone, self.shard, lambda s: s.student)
         key = self.lab.grading_key()
         report = BatchReport(self.lab.name, self.out)
         todo: list[tuple[Submission, str]] = []
@@ -275,12 +280,20 @@ class Grader:
                 and previous.get("submission_sha256") == sha
                 and previous.get("grading_key") == key
             ):
+                submitted_at = read_timestamp(sub)
+                if submitted_at and previous.get("timestamp") != submitted_at:
+                    previous["timestamp"] = submitted_at  # resubmitted, same bytes
+                    write_json_atomically(self.out / f"{sub.student}.json", previous)
                 report.documents[sub.student] = previous
                 report.reused.append(sub.student)
             else:
                 todo.append((sub, sha))
+        of_shard = (
+            f" (shard {self.shard} of {len(everyone)} in all)" if self.shard is not None else ""
+        )
         self._say(
-            f"{self.lab.name}: {len(submissions)} submissions, {len(todo)} to grade, "
+            f"{self.lab.name}: {len(submissions)} submission{'s' * (len(submissions) != 1)}"
+            f"{of_shard}, {len(todo)} to grade, "
             f"{len(report.reused)} already graded"
         )
         if todo:
@@ -324,7 +337,13 @@ class Grader:
                         sub, sha = pending.get_nowait()
                     except queue.Empty:
                         return
-                    job = self._stage_a(slot, sub, sha, source, key)
+                    try:
+                        job = self._stage_a(slot, sub, sha, source, key)
+                    except Exception:
+                        # The sandbox failed, not the submission: hand it to another slot
+                        # (or, if none is left, to the report as ungraded) rather than lose it.
+                        pending.put((sub, sha))
+                        raise
                     ready.put(job)
                     job.done.wait()
                     slot.finish()
@@ -349,6 +368,9 @@ class Grader:
         def finish(job: _Job, results: list[CheckResult]) -> None:
             elapsed = time.monotonic() - job.started
             document = grade(job.facts, results, source.question_points(), elapsed)
+            submitted_at = read_timestamp(job.submission)
+            if submitted_at:  # nbgrader's submission time, for its late penalties
+                document["timestamp"] = submitted_at
             write_json_atomically(self.out / f"{job.submission.student}.json", document)
             report.documents[job.submission.student] = document
             report.graded.append(job.submission.student)
@@ -442,9 +464,15 @@ class Grader:
         if documents:
             write_grades_csv(self.out / "grades.csv", documents)
         if self.use_gradebook and documents:
-            from autograder.gradebook import record_grades
+            from autograder.gradebook import copy_for_formgrader, record_grades
 
             record_grades(self.lab.root, self.lab.name, source, documents)
+            graded = {d["student"] for d in documents}
+            copy_for_formgrader(
+                self.lab.root,
+                self.lab.name,
+                {s.student: s.path.parent for s in submissions if s.path and s.student in graded},
+            )
 
 
 def grade_lab(lab: str, submissions: Path, **options: Any) -> BatchReport:

@@ -198,6 +198,17 @@ def load_submission(path: Path | None) -> dict[str, Any]:
         raise NotebookError(f"{path.name} cannot be read ({exc.strerror})") from None
 
 
+def read_timestamp(submission: Submission) -> str | None:
+    """The submission time nbgrader recorded (timestamp.txt beside the notebook), if any."""
+    if submission.path is None:
+        return None
+    try:
+        text = (submission.path.parent / "timestamp.txt").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text[:64] or None
+
+
 def find_submissions(folder: Path, lab: str) -> list[Submission]:
     """Every DIR/<student>/<LAB>/ folder, with its LAB.ipynb (or its only notebook)."""
     if not folder.is_dir():

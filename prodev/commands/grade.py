@@ -1,4 +1,5 @@
-"""prodev grade LAB [--submissions DIR] [--out OUT] [--jobs N] [--sandbox MODE] [--timeout S]"""
+"""prodev grade LAB [--submissions DIR] [--out OUT] [--jobs N] [--sandbox MODE] [--timeout S]
+[--shard I/N]"""
 
 import sys
 from pathlib import Path
@@ -44,6 +45,12 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--force", action="store_true", help="regrade submissions graded before")
     p.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="grade only shard I of N (I from 0): students sorted by id, every N-th from the I-th; "
+        "merge the shards with `prodev merge-results`",
+    )
+    p.add_argument(
         "--root", type=Path, metavar="COURSE", help="the course root (default: this checkout)"
     )
     p.set_defaults(func=run)
@@ -54,6 +61,7 @@ def run(args) -> int:
     from autograder.runner import Grader
     from autograder.sandbox import SandboxError
     from autograder.scoring import format_table
+    from autograder.shards import ShardError, parse_shard
     from autograder.submissions import CourseError
     from prodev.paths import project_root
 
@@ -61,6 +69,11 @@ def run(args) -> int:
     submissions = args.submissions or root / "submitted"
     if args.jobs < 1 or args.timeout <= 0:
         print("prodev grade: --jobs must be at least 1 and --timeout positive", file=sys.stderr)
+        return 2
+    try:
+        shard = parse_shard(args.shard) if args.shard is not None else None
+    except ShardError as exc:
+        print(f"prodev grade: {exc}", file=sys.stderr)
         return 2
     grader = Grader(
         args.lab,
@@ -70,6 +83,7 @@ def run(args) -> int:
         sandbox=args.sandbox,
         limits=Limits().with_timeout(args.timeout),
         force=args.force,
+        shard=shard,
     )
     try:
         report = grader.grade(submissions)

@@ -1,0 +1,162 @@
+"""Split a class into shards graded separately, and merge the shards' results into one folder.
+
+Assignment is round-robin over the students sorted by id: shard I of N grades the students at
+positions I, I + N, I + 2N, ... of that sorted list. Every shard reads the same submissions
+folder, so N shards run separately grade every submission exactly once, and shard sizes differ
+by at most one. (Round-robin balances a small class better than a hash of the student id would.)
+
+Merging reads every shard's OUT/LAB/<student>.json, refuses a student graded twice with different
+results, and writes the union as if one unsharded run had produced it: the per-student files,
+grades.csv, and the course's nbgrader gradebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from autograder.scoring import read_result, write_grades_csv, write_json_atomically
+from autograder.submissions import CourseError
+
+SHARD_USAGE = "--shard takes I/N with 0 <= I < N, e.g. 0/4"
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+# Keys of a results document that vary from one run to the next without changing the grade.
+_TIMING_KEYS = frozenset({"execution_time", "notebook_seconds", "check_seconds"})
+
+T = TypeVar("T")
+
+
+class ShardError(ValueError):
+    """A --shard value that cannot be used; the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` (zero-based, like a Kubernetes JOB_COMPLETION_INDEX) of `count`."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def select(self, students: Sequence[str]) -> list[str]:
+        """The students this shard grades: round-robin over the sorted ids."""
+        return [
+            s for position, s in enumerate(sorted(students)) if position % self.count == self.index
+        ]
+
+
+def parse_shard(text: str) -> Shard:
+    """Read `I/N` (for example `0/4`); ShardError with the expected form if it is not one."""
+    match = _SHARD.match(text or "")
+    if not match:
+        raise ShardError(f"{SHARD_USAGE}; got {text!r}")
+    index, count = int(match.group(1)), int(match.group(2))
+    if count < 1 or not 0 <= index < count:
+        raise ShardError(f"{SHARD_USAGE}; got {text!r}")
+    return Shard(index, count)
+
+
+def select_submissions(submissions: Sequence[T], shard: Shard | None, student_of: Any) -> list[T]:
+    """The submissions of `shard` (all of them when `shard` is None), in their original order."""
+    if shard is None:
+        return list(submissions)
+    mine = set(shard.select([student_of(s) for s in submissions]))
+    return [s for s in submissions if student_of(s) in mine]
+
+
+def _grade_content(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k not in _TIMING_KEYS}
+
+
+@dataclass
+class MergeReport:
+    """What a merge found and wrote."""
+
+    lab: str
+    out: Path
+    sources: list[Path] = field(default_factory=list)  # the shard folders read
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    origin: dict[str, Path] = field(default_factory=dict)  # student -> shard folder
+    duplicates: list[str] = field(default_factory=list)  # graded in two shards, same result
+    removed: list[str] = field(default_factory=list)  # stale files of OUT/LAB deleted
+
+
+def find_shard_folders(sources: Sequence[Path], lab: str, out: Path) -> list[Path]:
+    """Shard folders (each holding LAB/) among `sources` and their sub-folders, never `out`."""
+    out = Path(out).resolve()
+    found: list[Path] = []
+    for source in sources:
+        source = Path(source).resolve()
+        if not source.is_dir():
+            raise CourseError(f"{source} is not a folder: pass --from the folder the shards wrote")
+        candidates = [source] + sorted(p for p in source.iterdir() if p.is_dir())
+        for folder in candidates:
+            if folder == out or not (folder / lab).is_dir() or folder in found:
+                continue
+            found.append(folder)
+    if not found:
+        raise CourseError(
+            f"no shard results for {lab} in {', '.join(str(s) for s in sources)}: expected "
+            f"folders like shard-0/{lab}/<student>.json (what `prodev grade {lab} --out "
+            "DIR/shard-I --shard I/N` writes)"
+        )
+    return found
+
+
+def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
+    """Join the shards' results into OUT/LAB/: per-student JSON and grades.csv.
+
+    A student found in two shards must have the same grade in both (timings aside); otherwise
+    CourseError names the student and both folders. Running it again gives the same files.
+    """
+    report = MergeReport(lab, Path(out).resolve() / lab)
+    report.sources = find_shard_folders(sources, lab, Path(out))
+    keys: dict[str, Path] = {}
+    for folder in report.sources:
+        for path in sorted((folder / lab).glob("*.json")):
+            document = read_result(path)
+            if document is None or not isinstance(document.get("student"), str):
+                continue
+            student = document["student"]
+            if student != path.stem:
+                raise CourseError(
+                    f"{path} holds the results of {student!r}, not {path.stem!r}: "
+                    "regrade that shard instead of renaming results files"
+                )
+            if student in report.documents:
+                if _grade_content(report.documents[student]) != _grade_content(document):
+                    raise CourseError(
+                        f"{student} was graded in two shards with different results: "
+                        f"{report.origin[student] / lab / path.name} and {path}. Delete the "
+                        "wrong one (or regrade that student with --force) and merge again"
+                    )
+                report.duplicates.append(student)
+                continue
+            report.documents[student] = document
+            report.origin[student] = folder
+            keys.setdefault(str(document.get("grading_key")), folder)
+    if len(keys) > 1:
+        raise CourseError(
+            f"the shards graded different versions of {lab} (the lab's notebook or checks "
+            f"changed between them): {', '.join(str(p) for p in keys.values())}. Regrade the "
+            "older shards with the current lab, then merge again"
+        )
+    if not report.documents:
+        raise CourseError(f"the shard folders hold no results files for {lab}")
+    report.out.mkdir(parents=True, exist_ok=True)
+    for student, document in sorted(report.documents.items()):
+        target = report.out / f"{student}.json"
+        if read_result(target) != document:
+            write_json_atomically(target, document)
+    for stale in sorted(report.out.glob("*.json")):
+        if stale.stem not in report.documents:
+            stale.unlink()
+            report.removed.append(stale.name)
+    write_grades_csv(report.out / "grades.csv", list(report.documents.values()))
+    return report

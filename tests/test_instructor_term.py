@@ -1,0 +1,221 @@
+"""An instructor's term with nbgrader's real exchange, in a temporary folder.
+
+`prodev release` -> `nbgrader release_assignment` -> three students `fetch_assignment`, answer and
+`submit` (one after the due date) -> `nbgrader collect` -> `prodev grade` -> formgrader's data
+(nbgrader's own NbGraderAPI) -> `prodev feedback` -> `nbgrader release_feedback` -> students
+`fetch_feedback` -> `nbgrader export`, with nbgrader's late penalty applied to the late student.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import bwrap_works
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = "lab04_advanced_sql"
+COURSE_ID = "prodev-backend"
+BIN = Path(sys.executable).parent
+ALL = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+# ann answers everything on time, ben half of it on time, cat everything after the due date.
+STUDENTS = {"ann": ALL, "ben": ALL[:4], "cat": ALL}
+BWRAP_OK, BWRAP_WHY = bwrap_works()
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PRODEV_"))}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PRODEV_DATA_DIR=str(ROOT / "data"),
+        PLOOMBER_STATS_ENABLED="false",
+        PLOOMBER_VERSION_CHECK_DISABLED="true",
+    )
+    env.update(extra)
+    return env
+
+
+def run(argv: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run a command; fail the test with its output if it does not succeed."""
+    done = subprocess.run(
+        argv, cwd=cwd, env=_environment(**env), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def nbgrader(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return run([str(BIN / "nbgrader"), *args], cwd, **env)
+
+
+def prodev(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "prodev", *args], cwd, **env)
+
+
+def reference_answers() -> dict[str, str]:
+    """The solution of each answer cell, by grade id, from the lab's source notebook."""
+    source = json.loads((ROOT / "solutions" / LAB / f"{LAB}.ipynb").read_text())
+    return {
+        cell["metadata"]["nbgrader"]["grade_id"]: "".join(cell["source"])
+        for cell in source["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("solution")
+    }
+
+
+def answer(notebook: Path, questions: list[str]) -> None:
+    """What a student does in JupyterLab: write answers into the fetched notebook and save."""
+    solutions = reference_answers()
+    nb = json.loads(notebook.read_text())
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in questions:
+            cell["source"] = solutions[grade_id]
+    notebook.write_text(json.dumps(nb, indent=1))
+
+
+def make_course(base: Path) -> tuple[Path, Path]:
+    """A course root with lab 04 (source, public and hidden checks) and its own exchange."""
+    course, exchange = base / "course", base / "exchange"
+    shutil.copytree(ROOT / "solutions" / LAB, course / "solutions" / LAB)
+    shutil.copytree(ROOT / "autograder" / "checks" / LAB, course / "autograder" / "checks" / LAB)
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    config = (ROOT / "nbgrader_config.py").read_text()
+    config += (
+        f'\nc.CourseDirectory.course_id = "{COURSE_ID}"\n'
+        f'c.Exchange.root = "{exchange}"\n'
+        'c.LateSubmissionPlugin.penalty_method = "zero"\n'
+    )
+    (course / "nbgrader_config.py").write_text(config)
+    return course, exchange
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory):
+    if not BWRAP_OK:
+        pytest.skip(f"bubblewrap unusable here: {BWRAP_WHY}")
+    if not (ROOT / "solutions" / LAB / f"{LAB}.ipynb").is_file():
+        pytest.skip(f"{LAB} is not in solutions/")
+    base = tmp_path_factory.mktemp("term")
+    course, exchange = make_course(base)
+    student_flags = ["--course", COURSE_ID, f"--Exchange.root={exchange}"]
+    steps: dict[str, subprocess.CompletedProcess] = {}
+
+    steps["release"] = prodev("release", LAB, cwd=course, PRODEV_HOME=str(course))
+    nbgrader("release_assignment", LAB, cwd=course)
+    homes = {}
+    for student, questions in STUDENTS.items():
+        home = homes[student] = base / "home" / student
+        home.mkdir(parents=True)
+        nbgrader("fetch_assignment", LAB, *student_flags, cwd=home, HOME=str(home))
+        answer(home / LAB / f"{LAB}.ipynb", questions)
+        nbgrader("submit", LAB, *student_flags, f"--student={student}", cwd=home, HOME=str(home))
+    nbgrader("collect", LAB, cwd=course)
+    # The due date falls between ben's submission and cat's (each nbgrader call takes a second
+    # or more, so they are well apart).
+    stamps = {
+        s: datetime.strptime(
+            (course / "submitted" / s / LAB / "timestamp.txt").read_text().strip(),
+            "%Y-%m-%d %H:%M:%S.%f %Z",
+        )
+        for s in STUDENTS
+    }
+    assert stamps["ann"] < stamps["ben"] < stamps["cat"]
+    due = stamps["ben"] + (stamps["cat"] - stamps["ben"]) / 2
+    assert timedelta(0) < stamps["cat"] - due
+    nbgrader(
+        "db", "assignment", "add", LAB, f"--duedate={due:%Y-%m-%d %H:%M:%S.%f} UTC", cwd=course
+    )
+
+    steps["grade"] = prodev(
+        "grade", LAB, "--root", str(course), "--jobs", "2", "--sandbox", "bwrap",
+        "--timeout", "30", cwd=course,
+    )  # fmt: skip
+    steps["feedback"] = prodev("feedback", LAB, "--root", str(course), cwd=course)
+    nbgrader("release_feedback", LAB, cwd=course)
+    for student, home in homes.items():
+        nbgrader("fetch_feedback", LAB, *student_flags, f"--student={student}", cwd=home,
+                 HOME=str(home))  # fmt: skip
+    nbgrader("export", cwd=course)
+    return {"course": course, "exchange": exchange, "homes": homes, "steps": steps}
+
+
+def test_students_fetch_the_release_without_solutions(term):
+    released = term["course"] / "labs" / LAB / f"{LAB}.ipynb"
+    assert released.is_file(), "prodev release wrote the lab into the course's labs/"
+    text = released.read_text()
+    assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
+    outbound = term["exchange"] / COURSE_ID / "outbound" / LAB / f"{LAB}.ipynb"
+    assert outbound.read_text() == text
+    assert not (term["exchange"] / COURSE_ID / "outbound" / LAB / "autograder").exists()
+
+
+def test_grade_reads_what_nbgrader_collected(term):
+    out = term["steps"]["grade"]
+    assert "3 submissions, 3 to grade" in out.stderr
+    assert "3 graded, 0 unchanged since the last run, 0 without a grade" in out.stdout
+    results = term["course"] / "results" / LAB
+    documents = {s: json.loads((results / f"{s}.json").read_text()) for s in STUDENTS}
+    assert {s: d["score"] for s, d in documents.items()} == {"ann": 30, "ben": 14, "cat": 30}
+    for student, document in documents.items():
+        stamp = (term["course"] / "submitted" / student / LAB / "timestamp.txt").read_text()
+        assert document["timestamp"] == stamp.strip()
+
+
+def test_formgrader_lists_every_grade(term, monkeypatch):
+    """What formgrader shows comes from nbgrader's own API over the gradebook and folders."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course = term["course"]
+    config = PyFileConfigLoader("nbgrader_config.py", str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")  # for alembic
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    listed = {s["student"]: s for s in api.get_submissions(LAB)}
+    assert {s: (d["score"], d["max_score"]) for s, d in listed.items()} == {
+        "ann": (30.0, 30.0),
+        "ben": (14.0, 30.0),
+        "cat": (30.0, 30.0),
+    }
+    assert all(d["autograded"] and d["submitted"] for d in listed.values())
+    assert [(s["name"], s["score"]) for s in api.get_student_submissions("ben")] == [(LAB, 14.0)]
+    assignment = api.get_assignment(LAB)
+    assert assignment["num_submissions"] == 3 and assignment["max_score"] == 30.0
+
+
+def test_students_fetch_their_feedback_page(term):
+    assert "3 copied to" in term["steps"]["feedback"].stderr
+    for student, home in term["homes"].items():
+        pages = list((home / LAB / "feedback").glob(f"*/{LAB}.html"))
+        assert len(pages) == 1, f"{student} fetched {pages}"
+        text = pages[0].read_text()
+        assert f"Feedback for {student}" in text
+        expected = "14 / 30" if student == "ben" else "30 / 30"
+        assert f"Score: {expected}" in text
+    ben = next((term["homes"]["ben"] / LAB / "feedback").glob(f"*/{LAB}.html")).read_text()
+    assert "Checks that failed" in ben and "q5" in ben
+
+
+def test_export_penalises_only_the_late_submission(term):
+    with open(term["course"] / "grades.csv", newline="") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    exported = {
+        s: (float(r["raw_score"]), float(r["late_submission_penalty"]), float(r["score"]))
+        for s, r in rows.items()
+    }
+    assert exported == {
+        "ann": (30.0, 0.0, 30.0),  # on time
+        "ben": (14.0, 0.0, 14.0),  # on time, half answered
+        "cat": (30.0, 30.0, 0.0),  # late: penalty_method = "zero"
+    }
+    assert all(r["duedate"] for r in rows.values())
