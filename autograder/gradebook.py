@@ -9,14 +9,13 @@ late-penalty plugin, configured in the course's nbgrader_config.py, sets the pen
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 from autograder.submissions import CourseError, LabSource
+from prodev.paths import ensure_scripts_on_path
 
 
 def gradebook_url(root: Path) -> str:
@@ -24,18 +23,10 @@ def gradebook_url(root: Path) -> str:
     return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
 
 
-def _alembic_on_path() -> None:
-    """nbgrader's Gradebook runs the `alembic` command: make this environment's copy findable."""
-    scripts = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if scripts not in path.split(os.pathsep):
-        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")
-
-
 def _open(root: Path) -> Any:
     from nbgrader.api import Gradebook
 
-    _alembic_on_path()
+    ensure_scripts_on_path()
     return Gradebook(gradebook_url(root))
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import filecmp
-import os
-import sys
 import tempfile
 from pathlib import Path
 
-from prodev.paths import project_root
+from prodev.paths import ensure_scripts_on_path, project_root
 
 
 class ReleaseError(Exception):
@@ -20,20 +18,11 @@ def available_labs(root: Path | None = None) -> list[str]:
     return sorted(p.name for p in (root / "solutions").glob("lab[0-9][0-9]_*") if p.is_dir())
 
 
-def _ensure_scripts_on_path() -> None:
-    """nbgrader runs the `alembic` script by name: make this interpreter's scripts findable,
-    so `.venv/bin/prodev release` works without an activated virtualenv."""
-    scripts = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if scripts not in path.split(os.pathsep):
-        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")
-
-
 def _generate(lab: str, root: Path, release_dir: Path, db: Path) -> None:
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
-    _ensure_scripts_on_path()
+    ensure_scripts_on_path()
     config = Config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.source_directory = "solutions"
