@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.submissions import CourseError, LabSource
-from prodev.paths import ensure_scripts_on_path
+from prodev.course.paths import ensure_scripts_on_path
 
 
 def gradebook_url(root: Path) -> str:

@@ -10,8 +10,8 @@ import json
 import struct
 from typing import Any, BinaryIO
 
-# The largest frame either side accepts: answers are capped at 1 MB by prodev.answers, a cell
-# run's printed output at 1 MB by the worker; the rest is slack for the envelope.
+# The largest frame either side accepts: answers are capped at 1 MB by prodev.runtime, a
+# cell run's printed output at 1 MB by the worker; the rest is slack for the envelope.
 MAX_FRAME_BYTES = 3_000_000
 _HEADER = struct.Struct(">I")
 

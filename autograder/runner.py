@@ -56,10 +56,10 @@ from autograder.submissions import (
     read_lab_source,
     read_timestamp,
 )
-from prodev.checkrun import CheckResult, ChecksPlugin, run_checks
-from prodev.notebook import NotebookError
-from prodev.paths import PUBLIC_SEED, data_dir, project_root
-from prodev.student import Student
+from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
+from prodev.checking.student import Student
+from prodev.course.paths import PUBLIC_SEED, data_dir, project_root
+from prodev.runtime.notebook import NotebookError
 
 Dataset = Callable[..., Path]
 
@@ -224,7 +224,7 @@ def _remove_stale_workdirs() -> None:
 
 
 def _default_dataset(seed: int, size: str) -> Path:
-    from prodev.data import dataset_path
+    from prodev.stayhub.data import dataset_path
 
     return dataset_path(seed=seed, size=size)
 

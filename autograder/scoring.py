@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prodev.checkrun import CheckResult
+from prodev.checking.checkrun import CheckResult
 
 RESULTS_VERSION = 1
 

@@ -25,8 +25,8 @@ from autograder.config import Limits
 from autograder.forward import unix_to_tcp
 from autograder.protocol import ProtocolError, encode, read_frame
 from autograder.sandbox import SandboxError, WorkerProcess
-from prodev.answers import MAX_ANSWER_BYTES
-from prodev.student import Student
+from prodev.checking.student import Student
+from prodev.runtime.answers import MAX_ANSWER_BYTES
 
 _TIMEOUT = object()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodev.notebook import NotebookError, cell_source, read_notebook
+from prodev.runtime.notebook import NotebookError, cell_source, read_notebook
 
 # Bigger notebooks are not run (a lab with outputs is well under this).
 MAX_NOTEBOOK_BYTES = 20_000_000

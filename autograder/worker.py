@@ -5,7 +5,7 @@ IPython, jupysql and DuckDB once, holds no student code, and for every submissio
 
 1. receives the cells to run over its control pipe (stdin/stdout, 4-byte-length JSON frames);
 2. forks a child that runs the cells with IPython semantics and then answers the grader's requests
-   with `prodev.answers.serve`, talking to the parent over a private socket pair;
+   with `prodev.runtime.serve.serve`, talking to the parent over a private socket pair;
 3. relays frames between the grader and the child, checking each one, so the child never touches
    the control pipe and can never speak for the parent;
 4. when the child ends (or the grader says "end"/"kill"), kills every other process in the
@@ -85,10 +85,18 @@ def warm_up() -> float:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
-        import prodev.answers  # noqa: F401
-        import prodev.notebook  # noqa: F401
+        import prodev.runtime.notebook  # noqa: F401
+        from prodev.runtime.registry import default_registry
 
-        for optional in ("sql.magic", "duckdb_engine", "pandas", "prodev.data", "prodev.checks"):
+        default_registry()  # imports the probes and kits once, in the warm parent
+
+        for optional in (
+            "sql.magic",
+            "duckdb_engine",
+            "pandas",
+            "prodev.stayhub.data",
+            "prodev.checking",
+        ):
             with contextlib.suppress(Exception):
                 __import__(optional)
         config = Config()
@@ -178,7 +186,7 @@ def _reuse_duckdb_connections() -> None:
     per database, instead of opening the file again for every request (~30 ms each)."""
     import duckdb
 
-    from prodev.answers import register_decoder
+    from prodev.runtime.registry import default_registry
 
     opened: dict[str, Any] = {}
 
@@ -188,12 +196,12 @@ def _reuse_duckdb_connections() -> None:
             opened[path] = duckdb.connect(path, read_only=True)
         return opened[path].cursor()
 
-    register_decoder("duckdb", cursor)
+    default_registry().register_decoder("duckdb", cursor)
 
 
 def _serve_submission(stream: BinaryIO, message: dict[str, Any], work: Path) -> None:
-    from prodev.answers import serve
-    from prodev.notebook import run_cells
+    from prodev.runtime.notebook import run_cells
+    from prodev.runtime.serve import serve
 
     _reuse_duckdb_connections()
 

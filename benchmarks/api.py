@@ -62,7 +62,9 @@ def cold_start(seed: int) -> tuple[float, float]:
     return wall, cpu
 
 
-def rate(api: prodev.api.PracticeAPI, path: str, n: int, width: int, method: str = "GET") -> float:
+def rate(
+    api: prodev.stayhub.api.PracticeAPI, path: str, n: int, width: int, method: str = "GET"
+) -> float:
     """Requests per second of a client process sending `n` requests, `width` at a time, each
     of its `width` keep-alive connections reused."""
     args = [api.url, method, path, str(n), str(width)]

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from prodev import data
-from prodev.data.summary import row_counts
+from prodev.stayhub import data
+from prodev.stayhub.data.summary import row_counts
 
 BUDGET_S = {"small": 3.0, "large": 60.0}  # what the course promises on a 2-core machine
 

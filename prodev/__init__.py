@@ -10,13 +10,13 @@ __all__ = ["check", "practice_api"]
 
 def check(*questions: str) -> None:
     """Run the public checks of this lab for `questions` (all if none) and show the results."""
-    from prodev.selfcheck import check as _check
+    from prodev.checking.selfcheck import check as _check
 
     _check(*questions)
 
 
 def practice_api(**options: Any):
     """Start the StayHub practice API on 127.0.0.1; use as `with prodev.practice_api() as api:`."""
-    from prodev.api import practice_api as _practice_api
+    from prodev.stayhub.api import practice_api as _practice_api
 
     return _practice_api(**options)

@@ -1,10 +1,13 @@
-"""The `prodev` command. Each subcommand lives in prodev/commands/<name>.py and provides
-`add_parser(subparsers)`, which registers its arguments and sets `func(args) -> int`."""
+"""The `prodev` command. Each subcommand lives in a `commands` package, one module per command,
+and provides `add_parser(subparsers)`, which registers its arguments and sets `func(args) -> int`.
+The student's commands are in `prodev/commands/`; the grading engine's (grade, feedback,
+merge-results) in `autograder/commands/`, listed only where the engine is installed."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import pkgutil
 import sys
 
@@ -17,8 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="ProDev Backend: course data, practice services, checks and grading.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"prodev.commands.{info.name}").add_parser(sub)
+    modules = [f"prodev.commands.{m.name}" for m in pkgutil.iter_modules(commands.__path__)]
+    if importlib.util.find_spec("autograder") is not None:  # absent from the student bundle
+        engine = importlib.import_module("autograder.commands")
+        modules += [f"autograder.commands.{m.name}" for m in pkgutil.iter_modules(engine.__path__)]
+    for name in sorted(modules, key=lambda n: n.rsplit(".", 1)[1]):
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 

@@ -3,9 +3,9 @@
 A lab is `solutions/labNN_slug/` (source notebook and public checks), its release in `labs/`,
 its hidden checks in `autograder/checks/` and its wrong answers in `tests/fixtures/`. Grading a
 variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
-its code cells with `prodev.notebook.run_cells` and then the public and hidden checks with
-`prodev.checkrun.run_checks`, exactly as a self-check does, plus the hidden part. Results are
-cached per variant, so each notebook runs once per test session.
+its code cells with `prodev.runtime.notebook.run_cells` and then the public and hidden checks with
+`prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
+Results are cached per variant, so each notebook runs once per test session.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prodev.checkrun import CheckResult, ChecksPlugin, run_checks
-from prodev.notebook import cell_source, code_to_run, read_notebook, run_cells
-from prodev.paths import PUBLIC_SEED
-from prodev.student import InProcessStudent
+from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
+from prodev.checking.student import InProcessStudent
+from prodev.course.paths import PUBLIC_SEED
+from prodev.runtime.notebook import cell_source, code_to_run, read_notebook, run_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,7 +141,7 @@ def question_of(wrong_answer: Path) -> str:
 
 
 def _dataset(seed: int, size: str) -> Path:
-    from prodev.data import dataset_path
+    from prodev.stayhub.data import dataset_path
 
     return dataset_path(seed=seed, size=size)
 
@@ -172,7 +172,7 @@ def grade(
 
 
 def _close_sql_connections() -> None:
-    from prodev import notebook
+    from prodev.runtime import notebook
 
     close = getattr(notebook, "close_sql_connections", None)
     if close is not None:
@@ -220,7 +220,7 @@ def public_fingerprints(lab_name: str) -> dict[str, dict[str, Any]]:
     What a lab's public checks pin down; run this module to print them after the dataset
     generator changes (`python tests/labs_harness.py lab04_advanced_sql`).
     """
-    from prodev.checks import fingerprint
+    from prodev.checking import fingerprint
 
     lab = Lab(lab_name)
     nb = read_notebook(lab.source)

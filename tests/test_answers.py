@@ -1,4 +1,5 @@
-"""prodev.answers: what crosses from student code to the grader is plain JSON, or a clear error."""
+"""prodev.runtime: what crosses from student code to the grader is plain JSON, or a clear
+error."""
 
 import datetime as dt
 import decimal
@@ -7,11 +8,12 @@ import json
 import duckdb
 import pytest
 
-from prodev import answers
+from prodev.runtime import answers
+from prodev.runtime.serve import serve
 
 
 def ask(namespace, **request):
-    return json.loads(answers.serve(namespace, request))
+    return json.loads(serve(namespace, request))
 
 
 class AlwaysEqual:

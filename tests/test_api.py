@@ -69,7 +69,7 @@ def test_api_root_lists_the_resources(client):
 def test_detail_matches_the_dataset(client):
     import duckdb
 
-    from prodev.data import dataset_path
+    from prodev.stayhub.data import dataset_path
 
     with duckdb.connect(str(dataset_path(42)), read_only=True) as con:
         name, price, count = con.execute(
@@ -276,7 +276,7 @@ def test_invalid_bookings_get_field_errors(authed):
 def test_writes_do_not_touch_the_dataset(api, authed):
     import duckdb
 
-    from prodev.data import dataset_path
+    from prodev.stayhub.data import dataset_path
 
     with duckdb.connect(str(dataset_path(42)), read_only=True) as con:
         (most,) = con.execute("SELECT max(payment_id) FROM payments").fetchone()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import prodev
-from prodev.api import PracticeAPIError
+from prodev.stayhub.api import PracticeAPIError
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -156,10 +156,10 @@ def test_starts_where_an_asyncio_loop_runs_as_in_jupyter():
 
 def test_a_forgotten_server_can_be_found_and_stopped():
     api = prodev.practice_api(seed=42)
-    assert prodev.api.running_api() is api
-    prodev.api.stop_running()
-    assert not api.running and prodev.api.running_api() is None
-    prodev.api.stop_running()  # nothing running: nothing to do
+    assert prodev.stayhub.api.running_api() is api
+    prodev.stayhub.api.stop_running()
+    assert not api.running and prodev.stayhub.api.running_api() is None
+    prodev.stayhub.api.stop_running()  # nothing running: nothing to do
 
 
 def test_a_program_that_never_stops_its_server_still_exits():

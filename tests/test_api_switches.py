@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import prodev
-from prodev.api import SwitchError
+from prodev.stayhub.api import SwitchError
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from prodev.bundle import write_student_bundle
+from prodev.course.bundle import write_student_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from prodev.bundle import FORBIDDEN, BundleError, write_student_bundle
+from prodev.course.bundle import FORBIDDEN, BundleError, write_student_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 # The body between the marker lines (markers may sit in a comment, e.g. `-- ### BEGIN SOLUTION`).
@@ -229,8 +229,8 @@ def test_prodev_runs_from_the_bundle_alone(bundle, tmp_path):
         [
             sys.executable,
             "-c",
-            "import prodev, prodev.paths; print(prodev.__file__); "
-            "print(prodev.paths.project_root())",
+            "import prodev, prodev.course.paths; print(prodev.__file__); "
+            "print(prodev.course.paths.project_root())",
         ],
         capture_output=True,
         text=True,
@@ -298,7 +298,11 @@ def test_bundle_installs_without_autograder(bundle, tmp_path):
     )
     assert install.returncode == 0, install.stdout + install.stderr
     where = subprocess.run(
-        [str(python), "-c", "import prodev.paths; print(prodev.paths.project_root())"],
+        [
+            str(python),
+            "-c",
+            "import prodev.course.paths; print(prodev.course.paths.project_root())",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,9 +1,9 @@
-"""prodev.checks: comparisons that say what is wrong without giving the answer away."""
+"""prodev.checking: comparisons that say what is wrong without giving the answer away."""
 
 import pytest
 
-from prodev.checks import assert_rows, check, fingerprint, rows_problem
-from prodev.student import QueryResult
+from prodev.checking import assert_rows, check, fingerprint, rows_problem
+from prodev.checking.student import QueryResult
 
 EXPECTED = [["Lisbon", 3, 120.5], ["Porto", 1, 80.0]]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prodev.notebook import cell_source, read_notebook
+from prodev.runtime.notebook import cell_source, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "course").glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))

@@ -15,12 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import prodev.data as data
-from prodev.data.export import parquet_layout
-from prodev.data.generate import trap_count
-from prodev.data.schema import TABLES
-from prodev.data.sizes import SIZES
-from prodev.data.summary import row_counts, table_checksums
+import prodev.stayhub.data as data
+from prodev.stayhub.data.export import parquet_layout
+from prodev.stayhub.data.generate import trap_count
+from prodev.stayhub.data.schema import TABLES
+from prodev.stayhub.data.sizes import SIZES
+from prodev.stayhub.data.summary import row_counts, table_checksums
 
 REPO = Path(__file__).resolve().parent.parent
 PRODEV = REPO / ".venv" / "bin" / "prodev"
@@ -355,7 +355,7 @@ def test_an_unknown_size_is_refused_with_the_choices(tmp_path):
 
 
 def _start_build(out: Path, size: str) -> subprocess.Popen:
-    code = f"import prodev.data as d; d.build(3, {size!r}, {str(out)!r})"
+    code = f"import prodev.stayhub.data as d; d.build(3, {size!r}, {str(out)!r})"
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
 
 
@@ -400,7 +400,7 @@ def test_a_killed_first_build_leaves_no_database(tmp_path):
 
 def test_dataset_path_builds_once_when_two_processes_ask_at_once(tmp_path):
     code = (
-        "import os, prodev.data as d; p = d.dataset_path(5); "
+        "import os, prodev.stayhub.data as d; p = d.dataset_path(5); "
         "print(p, os.stat(p).st_ino, flush=True)"
     )
     processes = [
@@ -425,7 +425,7 @@ def test_dataset_path_builds_once_when_two_processes_ask_at_once(tmp_path):
 def test_dataset_path_is_cheap_when_the_file_exists(tmp_path):
     env = env_with_data_dir(tmp_path)
     first = subprocess.run(
-        [sys.executable, "-c", "import prodev.data as d; print(d.dataset_path(6))"],
+        [sys.executable, "-c", "import prodev.stayhub.data as d; print(d.dataset_path(6))"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -433,7 +433,7 @@ def test_dataset_path_is_cheap_when_the_file_exists(tmp_path):
         check=True,
     )
     code = (
-        "import sys, time; t = time.perf_counter(); import prodev.data as d; "
+        "import sys, time; t = time.perf_counter(); import prodev.stayhub.data as d; "
         "p = d.dataset_path(6); print(p, 'duckdb' in sys.modules, time.perf_counter() - t)"
     )
     second = subprocess.run(

@@ -8,7 +8,7 @@ import pytest
 from redteam import minicourse as mc
 
 from autograder.submissions import assemble, find_submissions, load_submission, read_lab_source
-from prodev.notebook import NotebookError
+from prodev.runtime.notebook import NotebookError
 
 
 @pytest.fixture

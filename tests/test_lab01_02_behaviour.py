@@ -14,7 +14,7 @@ import itertools
 import pytest
 
 from prodev import probes
-from prodev.student import InProcessStudent, StudentError
+from prodev.checking.student import InProcessStudent, StudentError
 
 
 def student_with(**functions) -> InProcessStudent:

@@ -15,18 +15,17 @@ import types
 
 import pytest
 
-from prodev import answers
-from prodev.probes_testing import (
+from prodev.checking.student import InProcessStudent
+from prodev.probes.mutants import (
     assert_accepts,
     assert_catches,
-    build_module,
     caught,
     correct_problem,
     module_arg,
     mutate,
-    suite_runner,
 )
-from prodev.student import InProcessStudent
+from prodev.probes.suites import build_module, suite_runner
+from prodev.runtime.serve import serve
 
 COMPONENT = textwrap.dedent(
     '''
@@ -181,7 +180,7 @@ def test_a_class_pytest_cannot_collect_is_reported() -> None:
 def test_results_cross_as_json_and_missing_classes_are_explained() -> None:
     namespace = notebook(GOOD)
     reply = json.loads(
-        answers.serve(
+        serve(
             namespace,
             {
                 "op": "call",
@@ -220,7 +219,7 @@ async def doubled(x: int) -> int:
 
 
 def test_coroutine_answers_run_to_completion() -> None:
-    reply = json.loads(answers.serve({"f": doubled}, {"op": "call", "name": "f", "args": [21]}))
+    reply = json.loads(serve({"f": doubled}, {"op": "call", "name": "f", "args": [21]}))
     assert reply == {"ok": True, "value": 42}
 
 
@@ -228,7 +227,7 @@ def test_coroutine_answers_run_inside_a_running_loop_too() -> None:
     """A self-check runs in a Jupyter kernel, whose event loop is already running."""
 
     async def from_a_kernel() -> dict:
-        return json.loads(answers.serve({"f": doubled}, {"op": "call", "name": "f", "args": [4]}))
+        return json.loads(serve({"f": doubled}, {"op": "call", "name": "f", "args": [4]}))
 
     assert asyncio.run(from_a_kernel()) == {"ok": True, "value": 8}
 

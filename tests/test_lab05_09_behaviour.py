@@ -1,10 +1,10 @@
 """The helpers behind labs 05, 06 and 09: what their checks rely on, proven on real engines.
 
-- prodev.scratchdb runs a student's SQL text only in locked-down scratch databases;
-- prodev.erdiagram reads Mermaid ER diagrams and their cardinalities;
-- prodev.normalise judges a decomposition (BCNF, dependency-preserving, lossless) on data;
-- prodev.plans measures plans, work and partitions;
-- prodev.probes_data observes a student's Django ORM function (queries, snapshots, failures).
+- prodev.kits.scratchdb runs a student's SQL text only in locked-down scratch databases;
+- prodev.kits.erdiagram reads Mermaid ER diagrams and their cardinalities;
+- prodev.kits.normalise judges a decomposition (BCNF, dependency-preserving, lossless) on data;
+- prodev.kits.plans measures plans, work and partitions;
+- prodev.probes.orm observes a student's Django ORM function (queries, snapshots, failures).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from prodev import answers
-from prodev.erdiagram import DiagramError, parse
-from prodev.normalise import bcnf_problems, load_booking_export, lossless_problem, user_tables
-from prodev.plans import (
+from prodev.checking.student import InProcessStudent, StudentError
+from prodev.kits.erdiagram import DiagramError, parse
+from prodev.kits.normalise import bcnf_problems, load_booking_export, lossless_problem, user_tables
+from prodev.kits.plans import (
     duckdb_profile,
     parquet_bookings,
     sqlite_memory_copy,
@@ -29,7 +29,7 @@ from prodev.plans import (
     stayhub_parquet,
     stayhub_sqlite,
 )
-from prodev.scratchdb import (
+from prodev.kits.scratchdb import (
     ScriptError,
     apply_script,
     duckdb_scratch,
@@ -38,12 +38,12 @@ from prodev.scratchdb import (
     split_statements,
     sqlite_scratch,
 )
-from prodev.student import InProcessStudent, StudentError
+from prodev.runtime.serve import serve
 
 
 @pytest.fixture(scope="module")
 def stayhub() -> Path:
-    from prodev.data import dataset_path
+    from prodev.stayhub.data import dataset_path
 
     return dataset_path(seed=42, size="small")
 
@@ -86,7 +86,7 @@ def test_sqlite_scratch_refuses_attach_and_pragma(tmp_path):
 
 
 def test_fetch_interrupts_a_runaway_query(monkeypatch):
-    import prodev.scratchdb as scratchdb
+    import prodev.kits.scratchdb as scratchdb
 
     monkeypatch.setattr(scratchdb, "STATEMENT_SECONDS", 0.3)
     endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
@@ -191,19 +191,19 @@ def test_partition_filters_prune_files(stayhub):
     assert whole.files_read > 30 and whole.bytes_read > pruned.bytes_read
 
 
-# ---- probes_data: a Django function observed in another process ----------------------------
+# ---- probes.orm: a Django function observed in another process ----------------------------
 
 
 ORM_PROGRAM = """
 import json, sys
-from prodev.orm import setup
-from prodev.probes_data import orm_call
-from prodev.student import InProcessStudent, StudentError
+from prodev.stayhub.orm import setup
+from prodev.probes.orm import orm_call
+from prodev.checking.student import InProcessStudent, StudentError
 
 dataset = sys.argv[1]
 setup(dataset)
 from django.db import transaction
-from prodev.orm.stayhub.models import Booking, Payment
+from prodev.stayhub.orm.stayhub.models import Booking, Payment
 
 
 def emails_n_plus_one():
@@ -268,7 +268,7 @@ def test_orm_probe_counts_queries_and_sees_what_a_failure_left(stayhub, tmp_path
 
 
 def test_orm_probe_is_registered_with_the_answer_server():
-    reply = json.loads(answers.serve({}, {"op": "orm_call", "name": "missing", "dataset": "x"}))
+    reply = json.loads(serve({}, {"op": "orm_call", "name": "missing", "dataset": "x"}))
     assert reply["ok"] is False and "not defined" in reply["message"]
     with pytest.raises(StudentError):
-        InProcessStudent({})._ask({"op": "orm_call", "name": "missing", "dataset": "x"})
+        InProcessStudent({}).ask({"op": "orm_call", "name": "missing", "dataset": "x"})

@@ -29,7 +29,7 @@ from labs_harness import (
     solution_body,
 )
 
-from prodev.notebook import cell_source, read_notebook
+from prodev.runtime.notebook import cell_source, read_notebook
 
 LABS = discover_labs()
 WRONG_ANSWERS = [(lab, path.name) for lab in LABS for path in lab.wrong_answers()]

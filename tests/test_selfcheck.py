@@ -9,12 +9,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from prodev.checkrun import ChecksPlugin, run_checks
-from prodev.notebook import run_cells
-from prodev.student import InProcessStudent
+from prodev.checking.checkrun import ChecksPlugin, run_checks
+from prodev.checking.student import InProcessStudent
+from prodev.runtime.notebook import run_cells
 
 PUBLIC = """
-from prodev.checks import check
+from prodev.checking import check
 
 @check("q1", points=2)
 def test_double_of_three(student):
@@ -30,7 +30,7 @@ def test_answer_is_a_list(student):
 """
 
 HIDDEN = """
-from prodev.checks import check
+from prodev.checking import check
 
 SECRET_INPUT = 12345
 

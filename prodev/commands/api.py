@@ -45,9 +45,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from prodev.api import PracticeAPIError, SwitchError, practice_api
-    from prodev.api.database import DatasetError
-    from prodev.api.settings import DjangoConflictError
+    from prodev.stayhub.api import PracticeAPIError, SwitchError, practice_api
+    from prodev.stayhub.api.database import DatasetError
+    from prodev.stayhub.api.settings import DjangoConflictError
 
     try:
         api = practice_api(

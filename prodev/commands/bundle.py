@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from prodev.bundle import BundleError, write_student_bundle
+    from prodev.course.bundle import BundleError, write_student_bundle
 
     try:
         report = write_student_bundle(args.out, force=args.force)

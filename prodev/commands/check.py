@@ -18,14 +18,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from prodev.notebook import (
+    from prodev.checking.selfcheck import format_table, run_public_checks, summarise
+    from prodev.runtime.notebook import (
         NotebookError,
         close_sql_connections,
         code_to_run,
         read_notebook,
         run_cells,
     )
-    from prodev.selfcheck import format_table, run_public_checks, summarise
 
     path: Path = args.notebook.resolve()
     try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from prodev.paths import PUBLIC_SEED
+from prodev.course.paths import PUBLIC_SEED
 
 
 def add_parser(sub) -> None:
@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from prodev import data
+    from prodev.stayhub import data
 
     try:
         if args.format == "duckdb":

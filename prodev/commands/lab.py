@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import secrets
 
-    from prodev.paths import project_root
+    from prodev.course.paths import project_root
 
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(16)
     env = dict(

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from prodev.release import ReleaseError, release, stale_files
+    from prodev.course.release import ReleaseError, release, stale_files
 
     try:
         if args.check:

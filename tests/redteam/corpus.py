@@ -127,11 +127,11 @@ ATTACKS: dict[str, Attack] = {
     "patched_helpers": Attack(
         frozenset({"q1"}),
         _answers(
-            q1="import prodev.checks, prodev.student, pytest\n"
-            "prodev.checks.assert_rows = lambda *a, **k: None\n"
-            "prodev.checks.rows_problem = lambda *a, **k: None\n"
+            q1="import prodev.checking, prodev.checking.student, pytest\n"
+            "prodev.checking.assert_rows = lambda *a, **k: None\n"
+            "prodev.checking.rows_problem = lambda *a, **k: None\n"
             "pytest.fail = lambda *a, **k: None\n"
-            "prodev.student.Student._ask = lambda *a, **k: 3\n"
+            "prodev.checking.student.Student.ask = lambda *a, **k: 3\n"
             "q1 = 'SELECT 1 AS n'\n"
         ),
     ),

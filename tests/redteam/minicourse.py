@@ -43,7 +43,7 @@ BLANK = {q: "# YOUR CODE HERE\nraise NotImplementedError()\n" for q in REFERENCE
 
 PUBLIC_CHECKS = {
     "test_q1.py": """
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q1", points=1)
@@ -52,7 +52,7 @@ def test_q1_rows(student, stayhub):
     assert len(result) == 3, f"expected 3 rows, got {len(result)}: keep only even numbers"
 """,
     "test_q2.py": """
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q2", points=1)
@@ -61,7 +61,7 @@ def test_q2_doubles(student):
     assert type(got) is int and got == 6, "double(3) should be the integer 6"
 """,
     "test_q3.py": """
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q3", points=1)
@@ -78,7 +78,7 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prodev.checks import assert_rows, check
+from prodev.checking import assert_rows, check
 
 SECRET_EXPECTATION = "{HIDDEN_MARKER}"
 

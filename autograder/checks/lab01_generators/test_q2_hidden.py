@@ -1,7 +1,7 @@
 """Hidden checks of question 2 (`stream_rows`): a table the student never saw."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 ROWS = [[i, f"guest{i % 13}", round(i * 1.25, 2)] for i in range(1, 51)]
 TABLES = {

@@ -1,7 +1,7 @@
 """Hidden checks of question 3 (`paginate`): no wasted requests."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q3", points=1)

@@ -1,7 +1,7 @@
 """Hidden checks of question 5 (`open_all`): failing to open, and nothing to open."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q5", points=1)

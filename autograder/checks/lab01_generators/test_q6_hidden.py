@@ -1,7 +1,7 @@
 """Hidden checks of question 6 (`transaction`): one transaction per block, failures undone."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TABLES = {
     "availability": {

@@ -1,7 +1,7 @@
 """Hidden checks of question 1 (`logged`): failures are logged and re-raised."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q1", points=1)

@@ -1,7 +1,7 @@
 """Hidden checks of question 4 (`transactional`): arguments, name, and a failure mid-way."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TABLES = {
     "reviews": {

@@ -1,7 +1,7 @@
 """Hidden checks of question 5 (`cached`): invalidation, clearing, and failures."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 def _calls(got):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from prodev.checks import check
-from prodev.probes_testing import assert_accepts, assert_catches, component_source, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
 SUITE, MODULE = "TestPriceIn", "stayhub_pricing"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from prodev.answers import run_sql, to_json
-from prodev.student import QueryResult
+from prodev.checking.student import QueryResult
+from prodev.runtime.answers import run_sql, to_json
 
 
 def run_reference(query: str, database: str | Path) -> QueryResult:

@@ -5,7 +5,7 @@ Run the reference query and the student's on a dataset the student never saw, an
 
 import json
 
-from prodev.checks import assert_rows, check
+from prodev.checking import assert_rows, check
 
 REFERENCE = """
 SELECT p.property_id, p.name, p.city

@@ -3,7 +3,7 @@
 Run the reference query and the student's on a dataset the student never saw, and compare.
 """
 
-from prodev.checks import assert_rows, check
+from prodev.checking import assert_rows, check
 
 REFERENCE = """
 WITH monthly AS (

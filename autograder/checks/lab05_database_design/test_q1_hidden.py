@@ -1,7 +1,7 @@
 """Question 1, hidden: the cardinality at both ends of every relationship."""
 
-from prodev.checks import check
-from prodev.erdiagram import DiagramError, parse
+from prodev.checking import check
+from prodev.kits.erdiagram import DiagramError, parse
 
 ONE = (1, 1)
 ZERO_OR_ONE = (0, 1)

@@ -1,7 +1,7 @@
 """Question 2, hidden: boundary values and NULLs the public rows do not try."""
 
-from prodev.checks import check
-from prodev.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
 
 ROOT = {
     "user_id": 7,

@@ -1,7 +1,7 @@
 """Question 3, hidden: NULLs that a CHECK alone lets through, other keys, other boundaries."""
 
-from prodev.checks import check
-from prodev.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
 
 PARENTS = """
 CREATE TABLE users (user_id INTEGER PRIMARY KEY);

@@ -2,8 +2,8 @@
 
 import duckdb
 
-from prodev.checks import check
-from prodev.student import duckdb_connection
+from prodev.checking import check
+from prodev.checking.student import duckdb_connection
 
 CASES = [
     ("bookings", ["booking_id"], ["property_id", "guest_id", "total_price"]),

@@ -1,14 +1,14 @@
 """Question 5, hidden: the same three properties on an export from unseen data."""
 
-from prodev.checks import check
-from prodev.normalise import (
+from prodev.checking import check
+from prodev.kits.normalise import (
     bcnf_problems,
     load_booking_export,
     lossless_problem,
     lost_dependencies,
     user_tables,
 )
-from prodev.scratchdb import apply_script, duckdb_scratch
+from prodev.kits.scratchdb import apply_script, duckdb_scratch
 
 
 @check("q5", points=1)

@@ -2,9 +2,9 @@
 
 import re
 
-from prodev.checks import check
-from prodev.plans import sqlite_memory_copy, sqlite_plan, stayhub_sqlite
-from prodev.scratchdb import sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import sqlite_memory_copy, sqlite_plan, stayhub_sqlite
+from prodev.kits.scratchdb import sqlite_scratch
 
 INDEXES = """
 CREATE INDEX hx_bookings_property ON bookings (property_id, status);

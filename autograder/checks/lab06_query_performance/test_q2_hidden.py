@@ -1,8 +1,8 @@
 """Question 2, hidden: other guests, properties and ranges on unseen data; work done."""
 
-from prodev.checks import check
-from prodev.plans import sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
-from prodev.scratchdb import apply_script, split_statements, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
+from prodev.kits.scratchdb import apply_script, split_statements, sqlite_scratch
 
 QUERY_A = "SELECT booking_id, start_date, total_price FROM bookings WHERE guest_id = ?"
 QUERY_B = (

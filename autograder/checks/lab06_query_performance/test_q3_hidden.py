@@ -1,8 +1,8 @@
 """Question 3, hidden: unseen data, other dates, and the work the index saves."""
 
-from prodev.checks import check
-from prodev.plans import sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
-from prodev.scratchdb import apply_script, split_statements, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
+from prodev.kits.scratchdb import apply_script, split_statements, sqlite_scratch
 
 QUERY = (
     "SELECT property_id, count(*) AS stays, sum(total_price) AS revenue FROM bookings "

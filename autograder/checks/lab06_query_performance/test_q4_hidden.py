@@ -1,8 +1,8 @@
 """Question 4, hidden: the rewrite agrees with the original on unseen data."""
 
-from prodev.checks import check
-from prodev.plans import sqlite_memory_copy, stayhub_sqlite
-from prodev.scratchdb import fetch, split_statements, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import sqlite_memory_copy, stayhub_sqlite
+from prodev.kits.scratchdb import fetch, split_statements, sqlite_scratch
 
 ORIGINAL = """
 SELECT p.property_id, p.name,

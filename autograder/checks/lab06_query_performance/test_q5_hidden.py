@@ -2,9 +2,9 @@
 
 import duckdb
 
-from prodev.checks import check
-from prodev.plans import duckdb_profile, parquet_bookings, stayhub_parquet
-from prodev.scratchdb import fetch, split_statements
+from prodev.checking import check
+from prodev.kits.plans import duckdb_profile, parquet_bookings, stayhub_parquet
+from prodev.kits.scratchdb import fetch, split_statements
 
 ORIGINAL = """
 SELECT property_id, count(*) AS stays, sum(total_price) AS revenue

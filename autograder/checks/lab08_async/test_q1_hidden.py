@@ -1,7 +1,7 @@
 """Question 1, hidden: repeated ids and an empty list."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_properties, practice_api_fixture
+from prodev.checking import check
+from prodev.probes.practice import assert_properties, practice_api_fixture
 
 api = practice_api_fixture(latency=0.2)
 

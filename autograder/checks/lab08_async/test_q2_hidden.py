@@ -1,7 +1,7 @@
 """Question 2, hidden: a limit of one, and a limit of five."""
 
-from prodev.checks import check
-from prodev.probes_testing import (
+from prodev.checking import check
+from prodev.probes.practice import (
     assert_properties,
     concurrency_summary,
     practice_api_fixture,

@@ -2,8 +2,8 @@
 
 import time
 
-from prodev.checks import check
-from prodev.probes_testing import assert_properties, practice_api_fixture, requests_to
+from prodev.checking import check
+from prodev.probes.practice import assert_properties, practice_api_fixture, requests_to
 
 api = practice_api_fixture(latency=(0.05, 1.0), switch_seed=7)
 IDS = [60, 2, 33, 71, 18, 45, 9, 27, 54, 12]

@@ -2,8 +2,8 @@
 
 import httpx
 
-from prodev.checks import check
-from prodev.probes_testing import practice_api_fixture, requests_to
+from prodev.checking import check
+from prodev.probes.practice import practice_api_fixture, requests_to
 
 api = practice_api_fixture(latency=0.1)
 

@@ -2,8 +2,8 @@
 
 import time
 
-from prodev.checks import check
-from prodev.probes_testing import practice_api_fixture
+from prodev.checking import check
+from prodev.probes.practice import practice_api_fixture
 
 api = practice_api_fixture(latency=0.2)
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import duckdb
 
-from prodev.checks import check
-from prodev.probes_data import orm_call
+from prodev.checking import check
+from prodev.probes.orm import orm_call
 
 CASES = [("lisbon", 2, 90), ("LONDON", 4, 150.5), ("Nairobi", 1, 40), ("Paris", 6, 300)]
 

@@ -4,8 +4,8 @@ A lab's public checks hide the expected rows behind a fingerprint; this one simp
 expected query itself, since there is nothing to give away.
 """
 
-from prodev.checks import check, rows_problem
-from prodev.student import QueryResult
+from prodev.checking import check, rows_problem
+from prodev.checking.student import QueryResult
 
 EXPECTED = "SELECT status, count(*) AS bookings FROM bookings GROUP BY status"
 

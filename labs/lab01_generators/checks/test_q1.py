@@ -1,7 +1,7 @@
 """Question 1: `batched(iterable, size)` yields lists of at most `size` items, lazily."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q1", points=1)

@@ -1,7 +1,7 @@
 """Question 4: `booking_stats(rows)` aggregates a stream of bookings in bounded memory."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 ROWS = [
     ["confirmed", 3, 300.0],

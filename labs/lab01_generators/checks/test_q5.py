@@ -1,7 +1,7 @@
 """Question 5: `open_all(openers)` opens every resource and always closes them all."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q5", points=1)

@@ -1,7 +1,7 @@
 """Question 1: `logged(log)` reports each call and its result, and keeps the function's name."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TARGET = probes.target(name="nightly_rate", doc="Price per night.", returns=100.0)
 

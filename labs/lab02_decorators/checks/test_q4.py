@@ -1,7 +1,7 @@
 """Question 4: `transactional` commits a call's writes, or rolls all of them back."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TABLES = {
     "bookings": {

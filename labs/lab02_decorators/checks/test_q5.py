@@ -1,7 +1,7 @@
 """Question 5: `cached(ttl, clock)` skips the work on a fresh hit and expires entries."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TARGET = probes.target(name="host_rating", doc="Average rating of a host.")
 

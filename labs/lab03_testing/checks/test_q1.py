@@ -1,7 +1,7 @@
 """Question 1: TestNights catches a visible mutant of nights()."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_catches, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_catches, mutate
 
 
 @check("q1", points=1)

@@ -1,7 +1,7 @@
 """Question 3: TestStayPrice catches a visible mutant of stay_price()."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_catches, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_catches, mutate
 
 
 @check("q3", points=1)

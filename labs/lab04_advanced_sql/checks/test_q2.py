@@ -4,7 +4,7 @@ They run your query on the course dataset and compare the result with the expect
 hash (`fingerprint`), which says whether your rows match without saying what they should be.
 """
 
-from prodev.checks import check, fingerprint
+from prodev.checking import check, fingerprint
 
 COLUMNS = ["host_id", "confirmed_bookings", "revenue"]
 ROWS = 87  # rows expected on the course dataset

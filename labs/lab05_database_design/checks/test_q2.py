@@ -1,7 +1,7 @@
 """Question 2: portable DDL for users and properties, proven by rows that must get in or not."""
 
-from prodev.checks import check
-from prodev.scratchdb import (
+from prodev.checking import check
+from prodev.kits.scratchdb import (
     apply_script,
     duckdb_scratch,
     rejection_problem,

@@ -1,7 +1,7 @@
 """Question 3: portable DDL for bookings and reviews (table CHECKs, UNIQUE foreign key)."""
 
-from prodev.checks import check
-from prodev.scratchdb import (
+from prodev.checking import check
+from prodev.kits.scratchdb import (
     apply_script,
     duckdb_scratch,
     rejection_problem,

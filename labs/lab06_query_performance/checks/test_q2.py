@@ -1,8 +1,8 @@
 """Question 2: indexes for a point lookup (A) and an equality-plus-range lookup (B)."""
 
-from prodev.checks import check
-from prodev.plans import speedup, sqlite_memory_copy, sqlite_plan, stayhub_sqlite
-from prodev.scratchdb import ScriptError, apply_script, split_statements, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import speedup, sqlite_memory_copy, sqlite_plan, stayhub_sqlite
+from prodev.kits.scratchdb import ScriptError, apply_script, split_statements, sqlite_scratch
 
 QUERY_A = "SELECT booking_id, start_date, total_price FROM bookings WHERE guest_id = ?"
 QUERY_B = (

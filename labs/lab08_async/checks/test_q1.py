@@ -1,7 +1,7 @@
 """Question 1: fetch_properties gets every property, in order, concurrently."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_properties, concurrency_summary, requests_to
+from prodev.checking import check
+from prodev.probes.practice import assert_properties, concurrency_summary, requests_to
 
 IDS = [5, 3, 9, 1, 12, 7, 2, 10]
 

@@ -2,8 +2,8 @@
 
 import time
 
-from prodev.checks import check
-from prodev.probes_testing import assert_properties, requests_to
+from prodev.checking import check
+from prodev.probes.practice import assert_properties, requests_to
 
 IDS = list(range(31, 43))
 TIMEOUT = 0.5

@@ -4,8 +4,8 @@ import math
 
 import httpx
 
-from prodev.checks import check
-from prodev.probes_testing import requests_to
+from prodev.checking import check
+from prodev.probes.practice import requests_to
 
 N, PAGE_SIZE = 25, 10
 

@@ -4,7 +4,7 @@ import time
 
 import httpx
 
-from prodev.checks import check
+from prodev.checking import check
 
 IDS = [4, 18, 7, 26, 13, 1, 22, 9, 16, 30]
 BLOCKING = 0.3  # seconds legacy_score blocks for

@@ -1,7 +1,7 @@
 """Question 1: find_properties with filter, exclude and Q, in one query."""
 
-from prodev.checks import check, fingerprint
-from prodev.probes_data import orm_call
+from prodev.checking import check, fingerprint
+from prodev.probes.orm import orm_call
 
 # (arguments, number of ids, fingerprint of the ordered ids) on the public dataset
 CASES = [

@@ -1,7 +1,7 @@
 """Question 2: host_league with annotate, in one query."""
 
-from prodev.checks import check, fingerprint
-from prodev.probes_data import orm_call
+from prodev.checking import check, fingerprint
+from prodev.probes.orm import orm_call
 
 CASES = [((2024, 5), 5, "2974ebbc98b4c6b0"), ((2023, 10), 10, "2990306dd1c1860b")]
 

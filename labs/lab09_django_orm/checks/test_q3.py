@@ -2,8 +2,8 @@
 
 import duckdb
 
-from prodev.checks import check, fingerprint
-from prodev.probes_data import orm_call
+from prodev.checking import check, fingerprint
+from prodev.probes.orm import orm_call
 
 KEYS = ["booking_id", "start_date", "status", "property", "city", "host", "paid", "rating"]
 # The busiest guest of the public dataset, and the fingerprint of their itinerary.

@@ -2,8 +2,8 @@
 
 import duckdb
 
-from prodev.checks import check
-from prodev.probes_data import orm_call
+from prodev.checking import check
+from prodev.probes.orm import orm_call
 
 NEW_REVIEWS = (
     "SELECT booking_id, property_id, guest_id, rating, comment FROM reviews "

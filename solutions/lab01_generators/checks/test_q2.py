@@ -3,7 +3,7 @@
 import duckdb
 
 from prodev import probes
-from prodev.checks import check, fingerprint
+from prodev.checking import check, fingerprint
 
 QUERY = "SELECT booking_id, status, nights FROM bookings ORDER BY booking_id LIMIT 5000"
 

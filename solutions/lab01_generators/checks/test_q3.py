@@ -1,7 +1,7 @@
 """Question 3: `paginate(fetch_page, page_size)` yields every item, one page at a time."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 @check("q3", points=1)

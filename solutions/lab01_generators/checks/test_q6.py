@@ -1,7 +1,7 @@
 """Question 6: `transaction(con)` commits on success and rolls back (and re-raises) on error."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 PAYMENTS = {
     "payments": {

@@ -1,7 +1,7 @@
 """Question 2: `timed(clock, report)` reports how long each call took on the given clock."""
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 TARGET = probes.target(
     name="search_properties", doc="Find properties.", returns=["p1", "p2"], cost=2.5, clock="clock"

@@ -3,7 +3,7 @@
 import math
 
 from prodev import probes
-from prodev.checks import check
+from prodev.checking import check
 
 
 def _retry(student, attempts, base, cap, fail_times, rand_values):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from prodev.probes_testing import component_source
+from prodev.probes.mutants import component_source
 
 LAB_DIR = Path(__file__).resolve().parent.parent
 

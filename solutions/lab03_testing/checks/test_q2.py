@@ -1,7 +1,7 @@
 """Question 2: TestNightlyRate catches a visible mutant of nightly_rate()."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_catches, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_catches, mutate
 
 
 @check("q2", points=1)

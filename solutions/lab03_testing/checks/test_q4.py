@@ -1,7 +1,7 @@
 """Question 4: TestPriceIn catches a visible mutant of price_in()."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_catches, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_catches, mutate
 
 
 @check("q4", points=1)

@@ -1,7 +1,7 @@
 """Question 5: TestRatesClient catches a visible mutant of RatesClient."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_catches, mutate
+from prodev.checking import check
+from prodev.probes.mutants import assert_catches, mutate
 
 
 @check("q5", points=1)

@@ -1,7 +1,7 @@
 """Question 1: the ER diagram of StayHub's requirements (Mermaid erDiagram)."""
 
-from prodev.checks import check
-from prodev.erdiagram import DiagramError, parse
+from prodev.checking import check
+from prodev.kits.erdiagram import DiagramError, parse
 
 ENTITIES = {"USERS", "PROPERTIES", "BOOKINGS", "REVIEWS", "PAYMENTS"}
 PAIRS = [

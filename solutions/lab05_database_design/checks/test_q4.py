@@ -1,7 +1,7 @@
 """Question 4: fd_holds(con, table, lhs, rhs) on the StayHub data."""
 
-from prodev.checks import check
-from prodev.student import duckdb_connection
+from prodev.checking import check
+from prodev.checking.student import duckdb_connection
 
 # (table, lhs, rhs) and whether the dependency holds in StayHub: true of every seed by design.
 CASES = [

@@ -1,7 +1,7 @@
 """Question 5: decompose booking_export into BCNF tables, losslessly, preserving dependencies."""
 
-from prodev.checks import check
-from prodev.normalise import (
+from prodev.checking import check
+from prodev.kits.normalise import (
     EXPORT_COLUMNS,
     bcnf_problems,
     load_booking_export,
@@ -9,7 +9,7 @@ from prodev.normalise import (
     lost_dependencies,
     user_tables,
 )
-from prodev.scratchdb import apply_script, duckdb_scratch
+from prodev.kits.scratchdb import apply_script, duckdb_scratch
 
 
 def decomposed(student, dataset):

@@ -1,6 +1,6 @@
 """Question 1: read_plan(lines) summarises a SQLite EXPLAIN QUERY PLAN."""
 
-from prodev.checks import check
+from prodev.checking import check
 
 EXAMPLES = [
     (

@@ -1,8 +1,8 @@
 """Question 4: rewrite a correlated, non-sargable report so it does far less work."""
 
-from prodev.checks import check
-from prodev.plans import speedup, sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
-from prodev.scratchdb import ScriptError, fetch, split_statements, sqlite_scratch
+from prodev.checking import check
+from prodev.kits.plans import speedup, sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
+from prodev.kits.scratchdb import ScriptError, fetch, split_statements, sqlite_scratch
 
 ORIGINAL = """
 SELECT p.property_id, p.name,

@@ -1,7 +1,7 @@
 """Question 2: fetch_limited never has more than `limit` requests in flight, and uses them."""
 
-from prodev.checks import check
-from prodev.probes_testing import assert_properties, concurrency_summary, requests_to
+from prodev.checking import check
+from prodev.probes.practice import assert_properties, concurrency_summary, requests_to
 
 IDS = [14, 2, 8, 21, 5, 17, 11, 3, 9, 25, 6, 19]
 LIMIT = 3

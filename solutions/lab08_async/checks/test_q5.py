@@ -2,8 +2,8 @@
 
 import httpx
 
-from prodev.checks import check
-from prodev.probes_testing import concurrency_summary, requests_to
+from prodev.checking import check
+from prodev.probes.practice import concurrency_summary, requests_to
 
 IDS = [3, 8, 15, 22, 4, 9, 30, 11, 6]
 WORKERS = 3

@@ -1,0 +1,78 @@
+"""prodev merge-results LAB --from DIR [--from DIR ...] --out OUT [--root COURSE]"""
+
+import sys
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "merge-results",
+        help="join the results of `prodev grade --shard` runs into one folder, grades.csv and "
+        "the gradebook",
+    )
+    p.add_argument("lab", metavar="LAB", help="the lab, e.g. lab04_advanced_sql")
+    p.add_argument(
+        "--from",
+        dest="sources",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="a shard's --out folder, or a folder holding them (shard-0/, shard-1/, ...); "
+        "repeat for several",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="OUT", help="where to write OUT/LAB/")
+    p.add_argument(
+        "--root", type=Path, metavar="COURSE", help="the course root (default: this checkout)"
+    )
+    p.add_argument(
+        "--no-gradebook",
+        action="store_true",
+        help="write the results files and grades.csv only, not nbgrader's gradebook",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from autograder.runner import Lab
+    from autograder.scoring import format_table
+    from autograder.shards import merge_results
+    from autograder.submissions import CourseError, read_lab_source
+    from prodev.course.paths import project_root
+
+    root = (args.root or project_root()).resolve()
+    try:
+        source = None
+        if not args.no_gradebook:
+            lab = Lab(root, args.lab)
+            lab.validate()
+            source = read_lab_source(lab.source_notebook)
+        report = merge_results(args.sources, args.lab, args.out)
+    except CourseError as exc:
+        print(f"prodev merge-results: {exc}", file=sys.stderr)
+        return 2
+    for folder in report.sources:
+        count = sum(1 for origin in report.origin.values() if origin == folder)
+        print(f"{folder}: {count} student{'' if count == 1 else 's'}", file=sys.stderr)
+    if report.duplicates:
+        print(
+            f"graded in more than one shard, with the same result: {', '.join(report.duplicates)}",
+            file=sys.stderr,
+        )
+    if report.removed:
+        print(f"removed stale results: {', '.join(report.removed)}", file=sys.stderr)
+    documents = list(report.documents.values())
+    if source is not None:
+        from autograder.gradebook import record_grades
+
+        try:
+            record_grades(root, args.lab, source, documents)
+        except CourseError as exc:
+            print(f"prodev merge-results: {exc}", file=sys.stderr)
+            return 2
+    print(format_table(documents))
+    print(
+        f"{len(documents)} students from {len(report.sources)} shards; results in {report.out}"
+        + ("" if source is None else f"; gradebook {root / 'gradebook.db'}")
+    )
+    return 0

@@ -1,0 +1,139 @@
+"""Self-check: run a lab's public checks against a student's answers and show the results.
+
+`prodev.check("q2")` in a lab's check cell asks the live kernel; `prodev check NOTEBOOK` runs the
+notebook's answer cells first. Both use the same checks and fixtures as grading (public part).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
+from prodev.checking.student import InProcessStudent
+from prodev.course.paths import PUBLIC_SEED
+
+
+class ChecksFailed(AssertionError):
+    """Raised by a check cell when a check fails, so nbgrader sees the cell fail too."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"\x1b[31m{self}\x1b[0m"]
+
+
+def _dataset(seed: int, size: str) -> Path:
+    from prodev.stayhub.data import (
+        dataset_path,  # imported late: only checks that need data pay for it
+    )
+
+    return dataset_path(seed=seed, size=size)
+
+
+def checks_dir_for(lab_dir: Path) -> Path:
+    checks = Path(lab_dir) / "checks"
+    if not checks.is_dir():
+        raise FileNotFoundError(
+            f"no checks/ folder in {lab_dir}: open the lab from its own folder "
+            "(labs/labNN_slug/) so that its checks sit beside it"
+        )
+    return checks
+
+
+def run_public_checks(
+    namespace: Mapping[str, Any], lab_dir: Path, questions: Iterable[str] | None = None
+) -> list[CheckResult]:
+    plugin = ChecksPlugin(
+        InProcessStudent(namespace), _dataset, public_seed=PUBLIC_SEED, questions=questions
+    )
+    results = run_checks([checks_dir_for(lab_dir)], plugin)
+    if questions and not results:
+        raise ValueError(f"no checks found for {', '.join(questions)} in {lab_dir / 'checks'}")
+    return results
+
+
+def summarise(results: list[CheckResult]) -> dict[str, dict[str, float]]:
+    """Per question: points scored and points possible."""
+    totals: dict[str, dict[str, float]] = {}
+    for r in results:
+        t = totals.setdefault(r.question, {"score": 0.0, "max_score": 0.0})
+        t["score"] += r.score
+        t["max_score"] += r.points
+    return totals
+
+
+def format_table(results: list[CheckResult]) -> str:
+    """A plain-text table: question, points, result, message."""
+    rows = [("question", "points", "result", "check / message")]
+    for r in results:
+        pts = f"{r.score:g}/{r.points:g}"
+        rows.append((r.question, pts, "passed" if r.passed else "FAILED", r.name))
+        if not r.passed:
+            rows.append(("", "", "", "  " + r.message.replace("\n", " ")))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in rows
+    ]
+    total = sum(r.score for r in results)
+    possible = sum(r.points for r in results)
+    passed = sum(r.passed for r in results)
+    lines.append(f"{passed} of {len(results)} checks passed, {total:g}/{possible:g} points")
+    return "\n".join(lines)
+
+
+class Report:
+    """The results of a check cell; shown as a table in JupyterLab, as text elsewhere."""
+
+    def __init__(self, results: list[CheckResult]):
+        self.results = results
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def __repr__(self) -> str:
+        return format_table(self.results)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for r in self.results:
+            colour = "#1a7f37" if r.passed else "#cf222e"
+            mark = "✔" if r.passed else "✘"
+            msg = "" if r.passed else html.escape(r.message)
+            rows.append(
+                f"<tr><td>{html.escape(r.question)}</td><td style='color:{colour}'>{mark} "
+                f"{r.score:g}/{r.points:g}</td><td><code>{html.escape(r.name)}</code></td>"
+                f"<td style='text-align:left'>{msg}</td></tr>"
+            )
+        total = sum(r.score for r in self.results)
+        possible = sum(r.points for r in self.results)
+        return (
+            "<table><thead><tr><th>question</th><th>points</th><th>check</th><th>message</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<p><b>{total:g}/{possible:g}</b> points from the public checks"
+            " (grading adds hidden checks on other data).</p>"
+        )
+
+
+def check(*questions: str) -> None:
+    """Run the public checks for `questions` (all if none) against this kernel's answers.
+
+    Shows a table of results; raises ChecksFailed when any check fails, so that the cell is
+    marked as failed in the notebook and in nbgrader.
+    """
+    from IPython import get_ipython
+    from IPython.display import display
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError(
+            "prodev.check() runs inside a notebook; use `prodev check NOTEBOOK` in a terminal"
+        )
+    results = run_public_checks(shell.user_ns, Path.cwd(), questions or None)
+    report = Report(results)
+    display(report)
+    if not report.passed:
+        failed = [r for r in results if not r.passed]
+        raise ChecksFailed(f"{len(failed)} of {len(results)} checks failed: see the table above")

@@ -1,0 +1,100 @@
+"""The grader's view of a student's answers: what every check talks to.
+
+A check never touches student objects. It asks a `Student` for the JSON value of a name, the
+JSON result of calling a function on inputs the check supplies, or the rows of a SQL answer run
+on a dataset the check chooses. `InProcessStudent` answers from a namespace in this process (a
+student's own self-check); the grading engine provides a subclass that forwards the same requests
+to a sandboxed worker. Both go through `prodev.runtime.serve.serve`, so they behave the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prodev.runtime.serve import serve
+
+
+class StudentError(AssertionError):
+    """The student's code could not produce an answer (missing name, exception, bad type...).
+
+    It is an AssertionError so that a check that asks for an answer fails, rather than errors,
+    when the answer cannot be had; the message is already written for the student.
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names and rows (lists of JSON values) of a student's query."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def duckdb_connection(path: str | Path) -> dict[str, str]:
+    """An argument that arrives in the student's function as a read-only DuckDB connection."""
+    return {"__prodev__": "duckdb", "path": str(path)}
+
+
+def sqlite_connection(path: str | Path) -> dict[str, str]:
+    """An argument that arrives in the student's function as a read-only sqlite3 connection."""
+    return {"__prodev__": "sqlite", "path": str(path)}
+
+
+class Student:
+    """Ask questions of a student's notebook. Subclasses decide where the answers come from."""
+
+    def _request(self, request: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def ask(self, request: dict[str, Any]) -> Any:
+        reply = json.loads(self._request(request))
+        if not reply.get("ok"):
+            raise StudentError(reply.get("kind", "error"), reply.get("message", "no answer"))
+        return reply["value"]
+
+    def has(self, name: str) -> bool:
+        """True if the notebook defines `name`."""
+        return bool(self.ask({"op": "has", "name": name}))
+
+    def value(self, name: str) -> Any:
+        """The JSON value of a variable defined in the notebook."""
+        return self.ask({"op": "value", "name": name})
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the notebook's function `name` and return its result as JSON."""
+        return self.ask({"op": "call", "name": name, "args": list(args), "kwargs": kwargs})
+
+    def sql(self, name: str, database: str | Path) -> QueryResult:
+        """Run the SQL string stored in `name` on a DuckDB database, read-only."""
+        reply = self.ask({"op": "sql", "name": name, "database": duckdb_connection(database)})
+        return QueryResult(reply["columns"], reply["rows"])
+
+    def expose(self, port: int) -> str:
+        """The URL at which the notebook reaches a service the check runs on 127.0.0.1:`port`.
+
+        In-process the notebook shares the check's network, so it is the service's own URL; the
+        grader's sandboxed student overrides this to forward the port into the sandbox.
+        """
+        return f"http://127.0.0.1:{port}"
+
+
+class InProcessStudent(Student):
+    """Answers from a namespace in this very process: for a student's own self-check only."""
+
+    def __init__(self, namespace: Mapping[str, Any]):
+        self.namespace = namespace
+
+    def _request(self, request: dict[str, Any]) -> str:
+        # Round-trip through JSON exactly as the sandbox boundary does.
+        return serve(self.namespace, json.loads(json.dumps(request)))

@@ -1,0 +1,1 @@
+"""Course operations: where things live on disk, releasing labs, the student bundle."""

@@ -1,0 +1,170 @@
+"""Probes on the grader's side: what checks write.
+
+`source(...)`, `pager(...)`, `clock()` and friends describe probes as JSON; `probe_call(student,
+...)`, `probe_with` and `probe_decorate` ask the student's process to run a function on them and
+return what the probes observed. The live objects are in `prodev.probes.stubs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from prodev.probes.stubs import EXCEPTIONS
+
+# ---------------------------------------------------------------------------------------------
+# Grader side: what checks write
+# ---------------------------------------------------------------------------------------------
+
+
+def _spec(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"__prodev__": kind, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def source(
+    probe_id: str = "source",
+    items: list[Any] | None = None,
+    *,
+    bookings: int | None = None,
+    seed: int = 0,
+    start: int = 0,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """An iterator in the student's process that counts what was pulled: over `items`, over
+    `bookings` generated (status, nights, total_price) rows, or else endless integers."""
+    return _spec(
+        "source", id=probe_id, items=items, bookings=bookings, seed=seed, start=start, limit=limit
+    )
+
+
+def pager(probe_id: str = "pager", total: int | None = None) -> dict[str, Any]:
+    """A `fetch_page(offset, limit)` over 0..total-1 (endless if None) recording each call."""
+    return _spec("pager", id=probe_id, total=total)
+
+
+def database(
+    probe_id: str = "db",
+    tables: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    path: str | None = None,
+    snapshot: list[str] | None = None,
+) -> dict[str, Any]:
+    """A DuckDB connection that records executes and fetches: an in-memory database built from
+    `tables` ({name: {"columns": [[name, type], ...], "rows": [...]}}) or a read-only file."""
+    return _spec("db", id=probe_id, tables=tables, path=path, snapshot=snapshot)
+
+
+def opener(probe_id: str, fail: bool = False) -> dict[str, Any]:
+    """A callable that opens a tracked resource named `probe_id` (or raises ConnectionError)."""
+    return _spec("opener", id=probe_id, fail=fail)
+
+
+def clock(probe_id: str = "clock") -> dict[str, Any]:
+    """A fake clock: calling it returns the time, which moves only by sleeps and work."""
+    return _spec("clock", id=probe_id)
+
+
+def sleep(clock_id: str = "clock") -> dict[str, Any]:
+    """The fake clock's `sleep(seconds)`: records each sleep and advances the clock."""
+    return _spec("sleep", clock=clock_id)
+
+
+def rand(values: list[float], probe_id: str = "rand") -> dict[str, Any]:
+    """A `random.random` stand-in returning `values` in a cycle."""
+    return _spec("rand", id=probe_id, values=values)
+
+
+def log(probe_id: str = "log") -> dict[str, Any]:
+    """A callable that records every record it is given."""
+    return _spec("log", id=probe_id)
+
+
+def exception(name: str) -> dict[str, Any]:
+    """A built-in exception class, by name (see EXCEPTIONS)."""
+    if name not in EXCEPTIONS:
+        raise ValueError(f"unknown exception {name!r}: choose from {sorted(EXCEPTIONS)}")
+    return _spec("exception", name=name)
+
+
+def exceptions(*names: str) -> dict[str, Any]:
+    """A tuple of built-in exception classes, as `except` clauses and `retry_on` expect."""
+    unknown = [n for n in names if n not in EXCEPTIONS]
+    if unknown:
+        raise ValueError(f"unknown exceptions {unknown}: choose from {sorted(EXCEPTIONS)}")
+    return _spec("exception", names=list(names))
+
+
+def target(probe_id: str = "target", **options: Any) -> dict[str, Any]:
+    """A function to decorate. Options: name, doc, returns ("echo" or a JSON value), cost
+    (seconds of `clock` time a call takes), clock, fail_times, exception, sql, fail_after_sql."""
+    return {"id": probe_id, **options}
+
+
+def probe_call(
+    student: Any,
+    name: str,
+    *args: Any,
+    take: int | str | None = None,
+    trace_memory: bool = False,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Call the student's `name` on probes. With `take`, pull that many items (or "all") from
+    the result. Returns {"value", "iterator", "peak_bytes", "probes", "events"}."""
+    return student.ask(
+        {
+            "op": "probe_call",
+            "name": name,
+            "args": list(args),
+            "kwargs": kwargs,
+            "take": take,
+            "trace_memory": trace_memory,
+        },
+    )
+
+
+def probe_with(
+    student: Any,
+    name: str,
+    *args: Any,
+    sql: list[str] | None = None,
+    fail: bool = False,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Use `with name(*args) as value:` running `sql` on value, then raising if `fail`.
+    Returns {"entered", "outcome", "probes", "events"}; outcome is "completed",
+    "propagated", "suppressed", "replaced by ..." or "exit raised ..."."""
+    return student.ask(
+        {
+            "op": "probe_with",
+            "name": name,
+            "args": list(args),
+            "kwargs": kwargs,
+            "body": {"sql": sql or [], "raise": fail},
+        },
+    )
+
+
+def probe_decorate(
+    student: Any,
+    name: str,
+    target_spec: dict[str, Any],
+    script: list[dict[str, Any]],
+    *args: Any,
+    factory: bool = True,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Decorate a probe target with the student's `name` (called with args first if `factory`)
+    and run `script`: steps {"args": [...], "kwargs": {...}} call the wrapper, {"attr": "clear",
+    "args": [...]} call one of its attributes, {"advance": s, "clock": id} move a clock.
+    Returns {"wrapper": {"name", "doc", "wrapped"}, "steps", "probes", "events"}."""
+    return student.ask(
+        {
+            "op": "probe_decorate",
+            "name": name,
+            "args": list(args),
+            "kwargs": kwargs,
+            "factory": factory,
+            "target": target_spec,
+            "script": script,
+        },
+    )

@@ -1,0 +1,263 @@
+"""Request ops on the student's side: call a student function on probes and report what the
+probes saw (`probe_call`, `probe_with`, `probe_decorate`), or call an ORM function and report the
+queries it ran (`orm_call`). `OPS` maps each request name to its op; `prodev.runtime.registry`
+installs them. Each op receives `decode`, which turns JSON argument specs into live objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tracemalloc
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from prodev.probes.stubs import (
+    MAX_TAKE,
+    BodyError,
+    Resource,
+    TrackedConnection,
+    _make_target,
+    _reset,
+)
+from prodev.runtime import answers
+
+Decode = Callable[[Any], Any]
+
+
+# ---- request ops ----------------------------------------------------------------------------
+
+
+def _function(namespace: Mapping[str, Any], name: str) -> Callable[..., Any]:
+    fn = answers.lookup(namespace, name)
+    if not callable(fn):
+        raise answers.AnswerError("not_callable", f"`{name}` should be a function")
+    return fn
+
+
+def _args(request: Mapping[str, Any], decode: Decode) -> tuple[list[Any], dict[str, Any]]:
+    args = [decode(a) for a in request.get("args", [])]
+    kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
+    return args, kwargs
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _op_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
+    """Call a function on probes; optionally pull `take` items from what it returns and
+    measure the peak memory allocated meanwhile."""
+    registry = _reset()
+    fn = _function(namespace, request["name"])
+    args, kwargs = _args(request, decode)
+    take = request.get("take")
+    trace = bool(request.get("trace_memory"))
+    was_tracing = tracemalloc.is_tracing()
+    if trace:
+        if was_tracing:
+            tracemalloc.reset_peak()
+        else:
+            tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+    try:
+        result = fn(*args, **kwargs)
+        is_iterator = hasattr(result, "__next__")
+        if take is not None:
+            if not hasattr(result, "__iter__"):
+                raise answers.AnswerError(
+                    "not_iterable",
+                    f"`{request['name']}` returned a {type(result).__name__}, which cannot be "
+                    "iterated: yield the items (or return an iterator)",
+                )
+            limit = MAX_TAKE if take == "all" else int(take)
+            result = list(itertools.islice(result, limit))
+        peak = tracemalloc.get_traced_memory()[1] - base if trace else None
+    finally:
+        if trace and not was_tracing:
+            tracemalloc.stop()
+    return {
+        "value": answers.to_json(result),
+        "iterator": is_iterator,
+        "peak_bytes": peak,
+        **registry.reports(),
+    }
+
+
+def _run_body(value: Any, body: Mapping[str, Any]) -> None:
+    for statement in body.get("sql", []):
+        if not hasattr(value, "execute"):
+            raise TypeError(f"the `with` block got a {type(value).__name__}, which cannot run SQL")
+        value.execute(statement)
+    if body.get("raise"):
+        raise BodyError("the with-block failed on purpose")
+
+
+def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
+    """Enter the student's context manager, run a body (SQL, then maybe raise), exit, report."""
+    registry = _reset()
+    fn = _function(namespace, request["name"])
+    args, kwargs = _args(request, decode)
+    manager = fn(*args, **kwargs)
+    if not (hasattr(manager, "__enter__") and hasattr(manager, "__exit__")):
+        raise answers.AnswerError(
+            "not_context_manager",
+            f"`{request['name']}(...)` returned a {type(manager).__name__}, not a context "
+            "manager: decorate it with @contextmanager (or write __enter__ and __exit__)",
+        )
+    try:
+        value = manager.__enter__()
+    except NotImplementedError:
+        raise  # a blank answer: reported as "not answered yet"
+    except Exception as exc:  # noqa: BLE001 (failing to enter is an observation too)
+        return {"entered": None, "outcome": "enter raised " + _describe(exc), **registry.reports()}
+    entered = _entered(value)
+    body = request.get("body") or {}
+    outcome = "completed"
+    try:
+        _run_body(value, body)
+    except BaseException as exc:  # noqa: BLE001 (the body's failure is what we observe)
+        on_purpose = isinstance(exc, BodyError)
+        try:
+            suppressed = manager.__exit__(type(exc), exc, exc.__traceback__)
+        except BaseException as raised:  # noqa: BLE001
+            outcome = "propagated" if raised is exc else "replaced by " + _describe(raised)
+        else:
+            outcome = "suppressed" if suppressed else "propagated"
+        if not on_purpose:
+            outcome = f"body failed ({_describe(exc)}); " + outcome
+    else:
+        try:
+            manager.__exit__(None, None, None)
+        except Exception as raised:  # noqa: BLE001
+            outcome = "exit raised " + _describe(raised)
+    return {"entered": entered, "outcome": outcome, **registry.reports()}
+
+
+def _entered(value: Any) -> Any:
+    """What the `with` statement bound, described in JSON."""
+    if isinstance(value, Resource):
+        return value.name
+    if isinstance(value, list | tuple):
+        return [_entered(v) for v in value]
+    if isinstance(value, TrackedConnection):
+        return "connection"
+    return type(value).__name__
+
+
+def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
+    """Apply the student's decorator (or decorator factory) to a probe target, then run a
+    script of calls and other steps against the wrapper, recording each outcome."""
+    registry = _reset()
+    fn = _function(namespace, request["name"])
+    args, kwargs = _args(request, decode)
+    target = _make_target(request["target"])
+    decorator = fn(*args, **kwargs) if request.get("factory", True) else fn
+    wrapper = decorator(target)
+    if not callable(wrapper):
+        raise answers.AnswerError(
+            "not_callable",
+            f"decorating with `{request['name']}` gave a {type(wrapper).__name__}, not a "
+            "function: return the wrapper",
+        )
+    steps = []
+    for step in request.get("script", []):
+        if "advance" in step:
+            registry.clock(step.get("clock", "clock")).now += float(step["advance"])
+            steps.append({"advanced": step["advance"]})
+            continue
+        call = getattr(wrapper, step["attr"], None) if "attr" in step else wrapper
+        if call is None:
+            steps.append({"missing": step["attr"]})
+            continue
+        call_args = [decode(a) for a in step.get("args", [])]
+        try:
+            steps.append({"value": answers.to_json(call(*call_args, **step.get("kwargs", {})))})
+        except answers.AnswerError as exc:
+            steps.append({"not_json": str(exc)})
+        except Exception as exc:  # noqa: BLE001 (what the wrapper raises is the observation)
+            steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
+    return {
+        "wrapper": {
+            "name": getattr(wrapper, "__name__", None),
+            "doc": getattr(wrapper, "__doc__", None),
+            "wrapped": getattr(wrapper, "__wrapped__", None) is target,
+        },
+        "steps": steps,
+        **registry.reports(),
+    }
+
+
+# ---- ORM calls (module 09) ------------------------------------------------------------------
+
+# How many of the executed SQL statements come back (each cut to SQL_PREVIEW characters).
+SQL_SHOWN = 20
+SQL_PREVIEW = 160
+# Transaction control is not a query that reads or writes data: it is not counted.
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _snapshot(queries: Sequence[str]) -> list[Any]:
+    from django.db import connection
+
+    out = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            cursor.execute(query)
+            out.append(answers.to_json([list(r) for r in cursor.fetchall()]))
+    return out
+
+
+def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
+    """Student side: run one function against a fresh copy of a dataset and observe it."""
+    from prodev.stayhub import orm
+
+    fn = namespace.get(request["name"])
+    if fn is None:
+        raise answers.AnswerError(
+            "missing", f"`{request['name']}` is not defined: run the cell where you define it"
+        )
+    if not callable(fn):
+        raise answers.AnswerError("not_callable", f"`{request['name']}` should be a function")
+    orm.activate(orm.working_copy(request["dataset"]))
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    snapshot = list(request.get("snapshot", []))
+    before = _snapshot(snapshot)
+    reset_queries()
+    value: Any = None
+    error: str | None = None
+    with CaptureQueriesContext(connection) as captured:
+        try:
+            value = answers.to_json(fn(*request.get("args", []), **request.get("kwargs", {})))
+        except answers.AnswerError:
+            raise
+        except Exception as exc:  # the student's code raised: that is an observation here
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    if connection.in_atomic_block:
+        raise answers.AnswerError(
+            "open_transaction",
+            "the function returned inside an open transaction: use `with transaction.atomic():`",
+        )
+    after = _snapshot(snapshot)
+    statements = [q["sql"] for q in captured.captured_queries]
+    data = [s for s in statements if not s.lstrip().upper().startswith(_CONTROL)]
+    return {
+        "value": value,
+        "error": error,
+        "queries": len(data),
+        "statements": len(statements),
+        "sql": [s[:SQL_PREVIEW] for s in data[:SQL_SHOWN]],
+        "before": before,
+        "after": after,
+    }
+
+
+# Request name -> op, installed by prodev.runtime.registry.
+OPS = {
+    "probe_call": _op_call,
+    "probe_with": _op_with,
+    "probe_decorate": _op_decorate,
+    "orm_call": _op_orm_call,
+}

@@ -1,0 +1,73 @@
+"""Checks for labs whose code talks to the practice API: a fresh server per check (its request
+log is the evidence) and helpers that read that log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def practice_api_fixture(**switches: Any) -> Any:
+    """A pytest fixture: a fresh practice API (seed 42) with these switches, for one check.
+
+    The server runs in the grader's process, so its request log is what the student's code really
+    did. A check passes `api.url` to the student's function: `student.expose` makes that address
+    reachable from the student's code (inside the grading sandbox, through a forwarded socket).
+    """
+    import pytest
+
+    @pytest.fixture
+    def api(student: Any) -> Any:
+        from prodev.stayhub.api import PracticeAPIError, practice_api
+
+        try:
+            server = practice_api(seed=42, **switches)
+        except PracticeAPIError as exc:
+            pytest.fail(
+                f"{exc}. The checks start their own practice API: stop yours first "
+                "(end its `with` block, or run prodev.stayhub.api.stop_running()) and check again"
+            )
+        try:
+            if student.expose(server.port) != server.url:
+                pytest.fail("the grader could not expose the practice API at its own address")
+            yield server
+        finally:
+            server.stop()
+
+    return api
+
+
+def requests_to(api: Any, prefix: str) -> list[Any]:
+    """The practice API's records of requests whose path starts with `prefix`, oldest first."""
+    return sorted((r for r in api.requests if r.path.startswith(prefix)), key=lambda r: r.started)
+
+
+def assert_properties(got: Any, ids: Sequence[int], function: str) -> None:
+    """Fail unless `got` is a list of property objects with exactly these ids, in this order
+    (None stands for a property the function was allowed to skip)."""
+    if not isinstance(got, list):
+        raise AssertionError(f"{function} should return a list, not a {type(got).__name__}")
+    if len(got) != len(ids):
+        raise AssertionError(f"{function} returned {len(got)} items for {len(ids)} ids")
+    for position, (item, wanted) in enumerate(zip(got, ids, strict=True), start=1):
+        if item is None:
+            continue
+        if not isinstance(item, dict) or "property_id" not in item:
+            raise AssertionError(
+                f"item {position} is not a property (a dict with property_id): return "
+                "response.json() for each request"
+            )
+        if item["property_id"] != wanted:
+            raise AssertionError(
+                f"item {position} is property {item['property_id']}, but {wanted} was asked for "
+                "there: keep the results in the order of the ids"
+            )
+
+
+def concurrency_summary(records: Sequence[Any]) -> str:
+    """'at most K in flight, S s in all for T s of server time': what a student needs to see."""
+    most = max((r.in_flight for r in records), default=0)
+    span = max(r.ended for r in records) - min(r.started for r in records) if records else 0.0
+    total = sum(r.duration for r in records)
+    return f"at most {most} in flight at once, {span:.2f} s in all for {total:.2f} s of waiting"

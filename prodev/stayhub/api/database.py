@@ -1,0 +1,129 @@
+"""The SQLite files the practice API serves.
+
+The StayHub data comes from `prodev.stayhub.data` (DuckDB), exported once to SQLite. A
+*template* adds what
+Django's auth needs (users, tokens) and the demo account; it is built once per dataset and cached
+next to it. Each server then works on its own copy of the template in a temporary folder, so the
+bookings and payments that clients POST never touch the shared dataset and vanish with the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+#: The demo account every server has; `api.username` / `api.password` / `api.token`.
+DEMO_USERNAME = "student"
+DEMO_PASSWORD = "stayhub-practice"
+
+#: Bump when what the template contains changes, so that cached templates are rebuilt.
+TEMPLATE_VERSION = "2"
+
+STAYHUB_TABLES = (
+    "users",
+    "properties",
+    "bookings",
+    "payments",
+    "reviews",
+    "conversations",
+    "messages",
+)
+
+
+class DatasetError(RuntimeError):
+    """The StayHub data the API needs is missing or not a StayHub database."""
+
+
+def seed_sqlite(seed: int, size: str) -> Path:
+    """The SQLite export of the StayHub dataset for `seed` and `size`, made once and cached."""
+    try:
+        from prodev.stayhub.data import dataset_path, export_sqlite
+    except ImportError as exc:  # pragma: no cover - depends on the checkout
+        raise DatasetError(
+            f"prodev.stayhub.data is not available ({exc}); pass sqlite_path= to use an existing "
+            "StayHub SQLite file"
+        ) from exc
+    duckdb_path = Path(dataset_path(seed=seed, size=size))
+    folder = duckdb_path.parent if os.access(duckdb_path.parent, os.W_OK) else None
+    target = Path(folder or tempfile.gettempdir()) / f"{duckdb_path.stem}.sqlite"
+    if target.exists() and target.stat().st_mtime >= duckdb_path.stat().st_mtime:
+        return target
+    return Path(export_sqlite(duckdb_path, target))  # written aside and moved in: race-safe
+
+
+def check_stayhub(path: Path) -> None:
+    """Raise DatasetError unless `path` is a SQLite file with every StayHub table."""
+    if not path.is_file():
+        raise DatasetError(f"{path} does not exist; build the data with `prodev data`")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise DatasetError(f"{path} is not a SQLite database: {exc}") from exc
+    missing = [t for t in STAYHUB_TABLES if t not in names]
+    if missing:
+        raise DatasetError(f"{path} is not a StayHub database: tables {missing} are missing")
+
+
+def _source_key(source: Path) -> str:
+    stat = source.stat()
+    raw = f"{TEMPLATE_VERSION}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def template_path(source: Path) -> Path:
+    """Where the template for `source` is cached: next to it if writable, else in the temp dir."""
+    name = f"{source.stem}.api-{_source_key(source)}.sqlite"
+    if os.access(source.parent, os.W_OK):
+        return source.parent / name
+    return Path(tempfile.gettempdir()) / name
+
+
+def build_template(source: Path) -> Path:
+    """The template for `source`: the StayHub tables plus Django's auth tables and the demo
+    account. Built at most once per source file (atomically, so processes may race safely)."""
+    check_stayhub(source)
+    target = template_path(source)
+    if target.exists():
+        return target
+    from django.core.management import call_command
+    from django.db import connections
+
+    from prodev.stayhub.api.settings import configure_django
+
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    shutil.copyfile(source, partial)
+    configure_django(str(partial))
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        from django.contrib.auth.models import User
+        from rest_framework.authtoken.models import Token
+
+        user = User.objects.create_user(DEMO_USERNAME, password=DEMO_PASSWORD)
+        Token.objects.create(user=user)
+    finally:
+        connections.close_all()
+    with sqlite3.connect(partial) as con:  # leave a single self-contained file
+        con.execute("PRAGMA journal_mode=DELETE")
+    os.replace(partial, target)
+    for stale in target.parent.glob(f"{source.stem}.api-*.sqlite"):  # templates of older data
+        if stale != target:
+            stale.unlink(missing_ok=True)
+    return target
+
+
+def server_copy(template: Path) -> Path:
+    """A private copy of `template` for one server, in a fresh temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="prodev-api-"))
+    copy = folder / "stayhub.sqlite"
+    try:
+        shutil.copyfile(template, copy)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return copy
