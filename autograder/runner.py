@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import pytest
 
 from autograder.config import HIDDEN_SEED, Limits
-from autograder.sandbox import (
+from autograder.isolation.sandbox import (
     NOT_ISOLATED_WARNING,
     SERVICES_DIR_INSIDE,
     DockerProcess,
@@ -35,7 +35,8 @@ from autograder.sandbox import (
     docker_container_spec,
     unsandboxed_command,
 )
-from autograder.scoring import (
+from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
+from autograder.results.scoring import (
     RESULTS_VERSION,
     SubmissionFacts,
     format_table,
@@ -44,8 +45,7 @@ from autograder.scoring import (
     write_grades_csv,
     write_json_atomically,
 )
-from autograder.session import RemoteStudent, UnreadableStudent, WorkerSlot
-from autograder.shards import Shard, select_submissions
+from autograder.results.shards import Shard, select_submissions
 from autograder.submissions import (
     CourseError,
     LabSource,
@@ -258,7 +258,7 @@ class Grader:
         self.use_gradebook = gradebook
         self.force = force
         self.progress = progress if progress is not None else sys.stderr
-        self.shard = shard  # grade only this shard's students (see autograder/shards.py)
+        self.shard = shard  # grade only this shard's students (see autograder/results/shards.py)
 
     # ---- entry point -------------------------------------------------------------------------
     def grade(self, submissions_dir: Path) -> BatchReport:
@@ -464,7 +464,7 @@ class Grader:
         if documents:
             write_grades_csv(self.out / "grades.csv", documents)
         if self.use_gradebook and documents:
-            from autograder.gradebook import copy_for_formgrader, record_grades
+            from autograder.results.gradebook import copy_for_formgrader, record_grades
 
             record_grades(self.lab.root, self.lab.name, source, documents)
             graded = {d["student"] for d in documents}

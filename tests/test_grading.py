@@ -18,10 +18,10 @@ import pytest
 from redteam import minicourse as mc
 
 from autograder.config import Limits
-from autograder.feedback import write_feedback
-from autograder.gradebook import read_scores
+from autograder.isolation.sandbox import bwrap_works
+from autograder.results.feedback import write_feedback
+from autograder.results.gradebook import read_scores
 from autograder.runner import Grader
-from autograder.sandbox import bwrap_works
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits(timeout=10, request_timeout=5)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import bwrap_works
+from autograder.isolation.sandbox import bwrap_works
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = "lab04_advanced_sql"

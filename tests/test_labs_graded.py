@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import bwrap_works
+from autograder.isolation.sandbox import bwrap_works
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted(p.name for p in (ROOT / "solutions").glob("lab[0-9][0-9]_*") if p.is_dir())

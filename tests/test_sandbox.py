@@ -12,8 +12,7 @@ import pytest
 from redteam import minicourse as mc
 
 from autograder.config import BASE_UID, Limits
-from autograder.runner import Grader
-from autograder.sandbox import (
+from autograder.isolation.sandbox import (
     SERVICES_DIR_INSIDE,
     LocalProcess,
     SandboxError,
@@ -24,7 +23,8 @@ from autograder.sandbox import (
     docker_answers,
     docker_container_spec,
 )
-from autograder.session import RemoteStudent, WorkerSlot
+from autograder.isolation.session import RemoteStudent, WorkerSlot
+from autograder.runner import Grader
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits(timeout=10, request_timeout=5)

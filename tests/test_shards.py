@@ -20,10 +20,10 @@ import pytest
 from redteam import minicourse as mc
 
 from autograder.config import Limits
-from autograder.gradebook import read_scores
+from autograder.isolation.sandbox import bwrap_works
+from autograder.results.gradebook import read_scores
+from autograder.results.shards import Shard, ShardError, merge_results, parse_shard
 from autograder.runner import Grader
-from autograder.sandbox import bwrap_works
-from autograder.shards import Shard, ShardError, merge_results, parse_shard
 from autograder.submissions import CourseError
 
 LIMITS = Limits(timeout=10, request_timeout=5)

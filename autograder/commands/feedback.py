@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from autograder.feedback import write_feedback, write_nbgrader_feedback
+    from autograder.results.feedback import write_feedback, write_nbgrader_feedback
     from autograder.submissions import CourseError
     from prodev.course.paths import project_root
 

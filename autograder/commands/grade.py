@@ -58,10 +58,10 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from autograder.config import Limits
+    from autograder.isolation.sandbox import SandboxError
+    from autograder.results.scoring import format_table
+    from autograder.results.shards import ShardError, parse_shard
     from autograder.runner import Grader
-    from autograder.sandbox import SandboxError
-    from autograder.scoring import format_table
-    from autograder.shards import ShardError, parse_shard
     from autograder.submissions import CourseError
     from prodev.course.paths import project_root
 

@@ -34,9 +34,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from autograder.results.scoring import format_table
+    from autograder.results.shards import merge_results
     from autograder.runner import Lab
-    from autograder.scoring import format_table
-    from autograder.shards import merge_results
     from autograder.submissions import CourseError, read_lab_source
     from prodev.course.paths import project_root
 
@@ -63,7 +63,7 @@ def run(args) -> int:
         print(f"removed stale results: {', '.join(report.removed)}", file=sys.stderr)
     documents = list(report.documents.values())
     if source is not None:
-        from autograder.gradebook import record_grades
+        from autograder.results.gradebook import record_grades
 
         try:
             record_grades(root, args.lab, source, documents)

@@ -18,8 +18,8 @@ import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
 from autograder.config import BASE_UID, Limits  # noqa: E402
+from autograder.isolation.sandbox import bwrap_works  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
-from autograder.sandbox import bwrap_works  # noqa: E402
 
 JOBS = 2
 LIMITS = Limits(timeout=10, request_timeout=5)

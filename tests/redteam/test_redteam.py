@@ -17,7 +17,7 @@ import minicourse as mc  # noqa: E402
 from conftest import ENV_MARKER, PRIVATE_MARKER  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.feedback import write_feedback  # noqa: E402
+from autograder.results.feedback import write_feedback  # noqa: E402
 
 
 def question_scores(redteam, student: str) -> dict[str, float]:

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from autograder.scoring import read_result
+from autograder.results.scoring import read_result
 from autograder.submissions import CourseError
 
 _STYLE = """

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import Limits
-from autograder.forward import unix_to_tcp
-from autograder.protocol import ProtocolError, encode, read_frame
-from autograder.sandbox import SandboxError, WorkerProcess
+from autograder.isolation.forward import unix_to_tcp
+from autograder.isolation.protocol import ProtocolError, encode, read_frame
+from autograder.isolation.sandbox import SandboxError, WorkerProcess
 from prodev.checking.student import Student
 from prodev.runtime.answers import MAX_ANSWER_BYTES
 

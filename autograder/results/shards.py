@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autograder.scoring import read_result, write_grades_csv, write_json_atomically
+from autograder.results.scoring import read_result, write_grades_csv, write_json_atomically
 from autograder.submissions import CourseError
 
 SHARD_USAGE = "--shard takes I/N with 0 <= I < N, e.g. 0/4"
