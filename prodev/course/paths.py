@@ -12,7 +12,7 @@ def project_root() -> Path:
     """The course checkout (or bundle) this package belongs to; PRODEV_HOME overrides."""
     if "PRODEV_HOME" in os.environ:
         return Path(os.environ["PRODEV_HOME"]).resolve()
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
