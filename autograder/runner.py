@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from autograder.config import HIDDEN_SEED, Limits
+from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, HIDDEN_SEED, Limits
 from autograder.isolation.sandbox import (
     NOT_ISOLATED_WARNING,
     SERVICES_DIR_INSIDE,
@@ -238,8 +238,8 @@ class Grader:
         *,
         root: Path | None = None,
         out: Path | None = None,
-        jobs: int = 2,
-        sandbox: str = "auto",
+        jobs: int = DEFAULT_JOBS,
+        sandbox: str = DEFAULT_SANDBOX,
         limits: Limits | None = None,
         dataset: Dataset | None = None,
         data_dirs: list[Path] | None = None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prodev.errors import UserError
 from prodev.runtime.notebook import NotebookError, cell_source, read_notebook
 
 # Bigger notebooks are not run (a lab with outputs is well under this).
@@ -24,7 +25,7 @@ _SELF_CHECK = re.compile(r"^\s*(import prodev\s+)?prodev\.check\([^()]*\)\s*;?\s
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
-class CourseError(Exception):
+class CourseError(UserError):
     """The instructor asked for something that is not there; the message says what to do."""
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from autograder.config import BASE_UID, Limits
+from prodev.errors import UserError
 
 WORKER_FILES = ("worker.py", "protocol.py", "forward.py")
 WORKER_DIR_INSIDE = Path("/run/prodev/worker")
@@ -35,7 +36,7 @@ NOT_ISOLATED_WARNING = (
 )
 
 
-class SandboxError(Exception):
+class SandboxError(UserError):
     """The sandbox cannot be started; the message says what to install or which option to pass."""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 from typing import Any
 
@@ -45,23 +44,17 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from prodev.stayhub.api import PracticeAPIError, SwitchError, practice_api
-    from prodev.stayhub.api.database import DatasetError
-    from prodev.stayhub.api.settings import DjangoConflictError
+    from prodev.stayhub.api import practice_api
 
-    try:
-        api = practice_api(
-            seed=args.seed,
-            size=args.size,
-            port=args.port,
-            latency=args.latency,
-            error_rate=args.error_rate,
-            rate_limit=args.rate_limit,
-            require_auth=args.require_auth,
-        )
-    except (PracticeAPIError, SwitchError, DatasetError, DjangoConflictError) as exc:
-        print(f"prodev api: {exc}", file=sys.stderr)
-        return 2
+    api = practice_api(
+        seed=args.seed,
+        size=args.size,
+        port=args.port,
+        latency=args.latency,
+        error_rate=args.error_rate,
+        rate_limit=args.rate_limit,
+        require_auth=args.require_auth,
+    )
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from prodev.errors import UserError
 
-class NotebookError(Exception):
+
+class NotebookError(UserError):
     """The file is not a notebook we can grade; the message says what is wrong."""
 
 
