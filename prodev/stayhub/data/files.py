@@ -13,8 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from filelock import FileLock
-
 from prodev.course.paths import PUBLIC_SEED, data_dir
 
 # Bump when the generator changes what it writes: dataset_path() then rebuilds older files.
@@ -77,6 +75,8 @@ def dataset_path(seed: int = PUBLIC_SEED, size: str = "small") -> Path:
     path = default_path(seed, size)
     if _is_current(path):
         return path
+    from filelock import FileLock  # only when a build may be needed: the cheap path stays cheap
+
     lock = FileLock(path.parent / f".{path.name}.lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
