@@ -24,6 +24,7 @@ from prodev.errors import UserError
 # Options accepted before the command (`prodev -v grade ...`) and after it (`prodev grade -v`).
 _ROOT_HELP = "the course folder (default: $PRODEV_HOME, else this checkout)"
 _VERBOSE_HELP = "log what happens: -v for each step, -vv for details"
+_LOG_HANDLER = "prodev-cli"
 
 
 def _add_shared_options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
@@ -57,15 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbosity: int) -> None:
-    """Quiet by default (warnings only); -v logs each step of prodev and the engine, -vv more."""
+    """Quiet by default (warnings only); -v logs each step of prodev and the engine, -vv more.
+    Only our own loggers are set: other libraries (nbgrader, Django) log as they always did."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_LOG_HANDLER)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)  # other libraries stay quiet unless something is wrong
     for name in ("prodev", "autograder"):
-        logging.getLogger(name).setLevel(level)
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [h for h in logger.handlers if h.get_name() != _LOG_HANDLER]
+        logger.addHandler(handler)
+        logger.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:

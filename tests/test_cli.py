@@ -8,6 +8,7 @@ import importlib
 import inspect
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,18 +144,39 @@ def test_grade_defaults_are_the_python_apis():
 
 
 def test_verbosity_sets_the_level_of_our_loggers_only():
-    saved = {n: logging.getLogger(n).level for n in ("", "prodev", "autograder")}
-    saved_handlers = logging.getLogger().handlers[:]
+    ours = [logging.getLogger(n) for n in ("prodev", "autograder")]
+    saved = [(logger.level, logger.handlers[:]) for logger in ours]
+    root_handlers = logging.getLogger().handlers[:]
     try:
         for count, level in [(0, logging.WARNING), (1, logging.INFO), (2, logging.DEBUG)]:
             configure_logging(count)
             assert logging.getLogger("autograder.runner").getEffectiveLevel() == level
             assert logging.getLogger("prodev.course").getEffectiveLevel() == level
-            assert logging.getLogger("nbgrader").getEffectiveLevel() == logging.WARNING
+            assert all(len(logger.handlers) == 1 for logger in ours), "one handler per logger"
+        assert logging.getLogger().handlers == root_handlers, "other libraries' logs are untouched"
     finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
-        logging.getLogger().handlers[:] = saved_handlers
+        for logger, (level, handlers) in zip(ours, saved, strict=True):
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+
+
+@pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
+def test_grade_is_quiet_by_default_and_logs_each_step_with_v(tmp_path):
+    root = mc.build_course(tmp_path / "course")
+    mc.submit(root, "alice")
+    argv = ["grade", mc.LAB, "--root", str(root), "--jobs", "1", "--timeout", "10", "--force"]
+    data = str(tmp_path / "data")
+    quiet = run_prodev(*argv, PRODEV_DATA_DIR=data)
+    assert quiet.returncode == 0, quiet.stderr
+    # (through the command the mini lab's checks see the real StayHub data, not its own table)
+    assert "[1/1] alice: " in quiet.stderr and "slot 0]" not in quiet.stderr
+    loud = run_prodev("-v", *argv, PRODEV_DATA_DIR=data)
+    assert loud.returncode == 0, loud.stderr
+    lines = [line for line in loud.stderr.splitlines() if line.startswith("INFO ")]
+    passed = re.compile(r"^INFO autograder\.submission: \[alice slot 0\] \d+ of \d+ checks passed")
+    assert any(passed.match(line) for line in lines), loud.stderr
+    assert all(line.startswith(("INFO autograder.", "INFO prodev.")) for line in lines), lines
+    assert not any(line.startswith("DEBUG ") for line in loud.stderr.splitlines())
 
 
 @pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
