@@ -8,6 +8,10 @@ from dataclasses import dataclass
 # is never shipped to students, so they cannot build that dataset and hard-code its answers.
 HIDDEN_SEED = 9173
 
+# Defaults of `prodev grade` and of `Grader`/`grade_lab`, defined once so that they cannot drift.
+DEFAULT_JOBS = 2  # submissions graded at once, one sandbox each
+DEFAULT_SANDBOX = "auto"  # bubblewrap if it works, else Docker (see isolation/sandbox.py)
+
 # Sandboxed workers run as these uids: slot 0 as BASE_UID, slot 1 as BASE_UID + 1, ...
 BASE_UID = 61000
 

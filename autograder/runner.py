@@ -9,6 +9,7 @@ submission's results file atomically, and moves on. Scores come only from these 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import queue
 import shutil
@@ -23,7 +24,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from autograder.config import HIDDEN_SEED, Limits
+from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, HIDDEN_SEED, Limits
 from autograder.isolation.sandbox import (
     NOT_ISOLATED_WARNING,
     SERVICES_DIR_INSIDE,
@@ -36,6 +37,7 @@ from autograder.isolation.sandbox import (
     unsandboxed_command,
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
+from autograder.logs import SubmissionLog, submission_log
 from autograder.results.scoring import (
     RESULTS_VERSION,
     SubmissionFacts,
@@ -62,6 +64,7 @@ from prodev.course.paths import PUBLIC_SEED, data_dir, project_root
 from prodev.runtime.notebook import NotebookError
 
 Dataset = Callable[..., Path]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class _Job:
     student: Student
     facts: SubmissionFacts
     started: float
+    log: SubmissionLog
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -238,8 +242,8 @@ class Grader:
         *,
         root: Path | None = None,
         out: Path | None = None,
-        jobs: int = 2,
-        sandbox: str = "auto",
+        jobs: int = DEFAULT_JOBS,
+        sandbox: str = DEFAULT_SANDBOX,
         limits: Limits | None = None,
         dataset: Dataset | None = None,
         data_dirs: list[Path] | None = None,
@@ -286,6 +290,7 @@ class Grader:
                     write_json_atomically(self.out / f"{sub.student}.json", previous)
                 report.documents[sub.student] = previous
                 report.reused.append(sub.student)
+                submission_log(sub.student, "-").debug("unchanged since the last run: not graded")
             else:
                 todo.append((sub, sha))
         of_shard = (
@@ -330,16 +335,19 @@ class Grader:
         counter = {"done": 0}
         stop = threading.Event()
 
-        def slot_loop(slot: WorkerSlot) -> None:
+        def slot_loop(index: int, slot: WorkerSlot) -> None:
             try:
                 while not stop.is_set():
                     try:
                         sub, sha = pending.get_nowait()
                     except queue.Empty:
                         return
+                    log = submission_log(sub.student, index)
+                    log.info("running the notebook (sha256 %s)", sha[:12])
                     try:
-                        job = self._stage_a(slot, sub, sha, source, key)
+                        job = self._stage_a(slot, sub, sha, source, key, log)
                     except Exception:
+                        log.warning("the sandbox failed; the submission goes back in the queue")
                         # The sandbox failed, not the submission: hand it to another slot
                         # (or, if none is left, to the report as ungraded) rather than lose it.
                         pending.put((sub, sha))
@@ -348,6 +356,7 @@ class Grader:
                     job.done.wait()
                     slot.finish()
             except Exception as exc:  # a slot that cannot work any more ends; others go on
+                logger.debug("slot %d stopped", index, exc_info=True)
                 ready.put(("slot-failed", f"{type(exc).__name__}: {exc}"))
             finally:
                 ready.put(None)
@@ -376,13 +385,25 @@ class Grader:
             report.graded.append(job.submission.student)
             if not job.facts.unreadable:
                 report.overheads.append(max(0.0, elapsed - job.facts.seconds))
+            passed = sum(1 for r in results if r.passed)
+            job.log.info(
+                "%d of %d checks passed: %g/%g in %.1f s (notebook %.1f s, checks %.1f s)",
+                passed, len(results), document["score"], document["max_score"], elapsed,
+                job.facts.seconds, job.facts.check_seconds,
+            )  # fmt: skip
+            for r in results:
+                if not r.passed:
+                    job.log.debug("failed %s (%s): %s", r.question, r.name, r.message)
             counter["done"] += 1
             self._say(
                 f"[{counter['done']}/{total}] {job.submission.student}: "
                 f"{document['score']:g}/{document['max_score']:g} in {elapsed:.1f} s"
             )
 
-        threads = [threading.Thread(target=slot_loop, args=(s,), daemon=True) for s in slots]
+        threads = [
+            threading.Thread(target=slot_loop, args=(i, s), daemon=True)
+            for i, s in enumerate(slots)
+        ]
         for thread in threads:
             thread.start()
         plugin = BatchChecksPlugin(
@@ -430,7 +451,13 @@ class Grader:
         )
 
     def _stage_a(
-        self, slot: WorkerSlot, sub: Submission, sha: str, source: LabSource, key: str
+        self,
+        slot: WorkerSlot,
+        sub: Submission,
+        sha: str,
+        source: LabSource,
+        key: str,
+        log: SubmissionLog,
     ) -> _Job:
         started = time.monotonic()
         facts = SubmissionFacts(student=sub.student, sha256=sha, grading_key=key)
@@ -438,18 +465,26 @@ class Grader:
             notebook = load_submission(sub.path)
         except NotebookError as exc:
             facts.unreadable = str(exc).splitlines()[0][:300]
-            return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started)
+            log.info("unreadable: %s", facts.unreadable)
+            return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started, log)
         cells = assemble(source, notebook)
         facts.missing = cells.missing
         facts.notes = cells.notes
+        log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         run = slot.run(cells.cells)
         facts.skipped_cells = {cells.labels[i]: why for i, why in run.skipped.items()}
         facts.cell_errors = run.errors
         facts.seconds = run.seconds
+        for label, why in facts.skipped_cells.items():
+            log.info("skipped %s: %s", label, why)
+        for error in run.errors:
+            log.debug("cell error: %s", error)
         if run.failure:
             facts.unreadable = run.failure
-            return _Job(sub, sha, UnreadableStudent(run.failure), facts, started)
-        return _Job(sub, sha, RemoteStudent(slot), facts, started)
+            log.info("no answers can be asked: %s", run.failure)
+            return _Job(sub, sha, UnreadableStudent(run.failure), facts, started, log)
+        log.info("notebook ran in %.1f s, %d cells raised", run.seconds, len(run.errors))
+        return _Job(sub, sha, RemoteStudent(slot), facts, started, log)
 
     # ---- after the batch ---------------------------------------------------------------------
     def _write_summaries(

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodev.runtime.notebook import NotebookError, cell_source, read_notebook
+from prodev.errors import UserError
+from prodev.runtime.notebook import NotebookError, cell_source, is_self_check_call, read_notebook
 
 # Bigger notebooks are not run (a lab with outputs is well under this).
 MAX_NOTEBOOK_BYTES = 20_000_000
 # A locked cell that only runs the self-check (like "check all"): checks run in the grader.
-_SELF_CHECK = re.compile(r"^\s*(import prodev\s+)?prodev\.check\([^()]*\)\s*;?\s*$")
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 
 
-class CourseError(Exception):
+class CourseError(UserError):
     """The instructor asked for something that is not there; the message says what to do."""
 
 
@@ -84,14 +84,18 @@ def read_lab_source(path: Path) -> LabSource:
         nb = read_notebook(path)
     except NotebookError as exc:
         raise CourseError(f"the lab's source notebook cannot be read: {exc}") from None
+    import nbformat
+    from nbgrader.utils import is_grade, is_solution  # imported here: it takes seconds
+
     cells: list[SourceCell] = []
-    for index, cell in enumerate(nb["cells"], start=1):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+    for index, raw in enumerate(nb["cells"], start=1):
+        cell = nbformat.from_dict({"metadata": {}, **raw})
+        meta = cell.metadata.get("nbgrader", {})
         grade_id = meta.get("grade_id") or f"cell{index}"
-        if meta.get("grade") and not meta.get("solution"):
-            kind = "check"
-        elif meta.get("solution"):
+        if is_solution(cell):
             kind = "answer"
+        elif is_grade(cell):
+            kind = "check"
         else:
             kind = "locked"
         cells.append(
@@ -165,7 +169,7 @@ def assemble(source: LabSource, notebook: dict[str, Any]) -> Assembled:
         if (
             cell.cell_type == "code"
             and cell.kind == "locked"
-            and not _SELF_CHECK.match(cell.source)
+            and not is_self_check_call(cell.source)
         ):
             result.cells.append(cell.source)
             result.labels.append(cell.grade_id)

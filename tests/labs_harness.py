@@ -37,7 +37,6 @@ def _hidden_seed() -> int:
 
 HIDDEN_SEED = _hidden_seed()
 
-SELF_CHECK_CALL = re.compile(r"^prodev\.check\([^)]*\)$")
 HEADING = re.compile(r"^###\s+Question\s+(\d+[a-z]?)\s+\((\d+(?:\.\d+)?)\s+points?\)", re.M)
 
 
@@ -149,7 +148,7 @@ def _dataset(seed: int, size: str) -> Path:
 def cells_to_grade(nb: dict[str, Any]) -> list[str]:
     """The code cells to run before the checks: all but check cells, and without the final
     `prodev.check()` cell, which would only run the public checks a second time."""
-    return [s for s in code_to_run(nb) if not SELF_CHECK_CALL.match(s.strip())]
+    return code_to_run(nb)
 
 
 def grade(

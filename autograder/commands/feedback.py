@@ -1,4 +1,4 @@
-"""prodev feedback LAB [--out OUT] [--submissions DIR] [--root COURSE]"""
+"""prodev feedback LAB [--out OUT] [--submissions DIR]"""
 
 import sys
 from pathlib import Path
@@ -23,24 +23,16 @@ def add_parser(sub) -> None:
         "students found there are also copied to feedback/<student>/LAB/ for "
         "`nbgrader release_feedback`",
     )
-    p.add_argument(
-        "--root", type=Path, metavar="COURSE", help="the course root (default: this checkout)"
-    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from autograder.results.feedback import write_feedback, write_nbgrader_feedback
-    from autograder.submissions import CourseError
     from prodev.course.paths import project_root
 
-    root = (args.root or project_root()).resolve()
+    root = project_root()  # --root, else $PRODEV_HOME, else this checkout (see prodev.cli)
     out = args.out or root / "results"
-    try:
-        pages = write_feedback(out, args.lab)
-    except CourseError as exc:
-        print(f"prodev feedback: {exc}", file=sys.stderr)
-        return 2
+    pages = write_feedback(out, args.lab)
     copies = write_nbgrader_feedback(
         pages, args.lab, args.submissions or root / "submitted", root / "feedback"
     )

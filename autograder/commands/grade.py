@@ -4,6 +4,9 @@
 import sys
 from pathlib import Path
 
+from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, Limits
+from autograder.isolation.sandbox import MODES
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -26,22 +29,22 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--jobs",
         type=int,
-        default=2,
+        default=DEFAULT_JOBS,
         metavar="N",
-        help="submissions graded in parallel (default 2)",
+        help=f"submissions graded in parallel (default {DEFAULT_JOBS})",
     )
     p.add_argument(
         "--sandbox",
-        choices=["auto", "bwrap", "docker", "none"],
-        default="auto",
+        choices=MODES,
+        default=DEFAULT_SANDBOX,
         help="auto: bubblewrap if it works, else Docker; none: NOT isolated (trusted code only)",
     )
     p.add_argument(
         "--timeout",
         type=float,
-        default=60.0,
+        default=Limits.timeout,
         metavar="S",
-        help="seconds a notebook may run (default 60)",
+        help=f"seconds a notebook may run (default {Limits.timeout:g})",
     )
     p.add_argument("--force", action="store_true", help="regrade submissions graded before")
     p.add_argument(
@@ -50,31 +53,21 @@ def add_parser(sub) -> None:
         help="grade only shard I of N (I from 0): students sorted by id, every N-th from the I-th; "
         "merge the shards with `prodev merge-results`",
     )
-    p.add_argument(
-        "--root", type=Path, metavar="COURSE", help="the course root (default: this checkout)"
-    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from autograder.config import Limits
-    from autograder.isolation.sandbox import SandboxError
     from autograder.results.scoring import format_table
-    from autograder.results.shards import ShardError, parse_shard
+    from autograder.results.shards import parse_shard
     from autograder.runner import Grader
-    from autograder.submissions import CourseError
     from prodev.course.paths import project_root
 
-    root = (args.root or project_root()).resolve()
+    root = project_root()  # --root, else $PRODEV_HOME, else this checkout (see prodev.cli)
     submissions = args.submissions or root / "submitted"
     if args.jobs < 1 or args.timeout <= 0:
         print("prodev grade: --jobs must be at least 1 and --timeout positive", file=sys.stderr)
         return 2
-    try:
-        shard = parse_shard(args.shard) if args.shard is not None else None
-    except ShardError as exc:
-        print(f"prodev grade: {exc}", file=sys.stderr)
-        return 2
+    shard = parse_shard(args.shard) if args.shard is not None else None
     grader = Grader(
         args.lab,
         root=root,
@@ -85,11 +78,7 @@ def run(args) -> int:
         force=args.force,
         shard=shard,
     )
-    try:
-        report = grader.grade(submissions)
-    except (CourseError, SandboxError) as exc:
-        print(f"prodev grade: {exc}", file=sys.stderr)
-        return 2
+    report = grader.grade(submissions)
     documents = list(report.documents.values())
     if documents:
         print(format_table(documents))

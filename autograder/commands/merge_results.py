@@ -1,4 +1,4 @@
-"""prodev merge-results LAB --from DIR [--from DIR ...] --out OUT [--root COURSE]"""
+"""prodev merge-results LAB --from DIR [--from DIR ...] --out OUT [--no-gradebook]"""
 
 import sys
 from pathlib import Path
@@ -23,9 +23,6 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--out", type=Path, required=True, metavar="OUT", help="where to write OUT/LAB/")
     p.add_argument(
-        "--root", type=Path, metavar="COURSE", help="the course root (default: this checkout)"
-    )
-    p.add_argument(
         "--no-gradebook",
         action="store_true",
         help="write the results files and grades.csv only, not nbgrader's gradebook",
@@ -37,20 +34,16 @@ def run(args) -> int:
     from autograder.results.scoring import format_table
     from autograder.results.shards import merge_results
     from autograder.runner import Lab
-    from autograder.submissions import CourseError, read_lab_source
+    from autograder.submissions import read_lab_source
     from prodev.course.paths import project_root
 
-    root = (args.root or project_root()).resolve()
-    try:
-        source = None
-        if not args.no_gradebook:
-            lab = Lab(root, args.lab)
-            lab.validate()
-            source = read_lab_source(lab.source_notebook)
-        report = merge_results(args.sources, args.lab, args.out)
-    except CourseError as exc:
-        print(f"prodev merge-results: {exc}", file=sys.stderr)
-        return 2
+    root = project_root()  # --root, else $PRODEV_HOME, else this checkout (see prodev.cli)
+    source = None
+    if not args.no_gradebook:
+        lab = Lab(root, args.lab)
+        lab.validate()
+        source = read_lab_source(lab.source_notebook)
+    report = merge_results(args.sources, args.lab, args.out)
     for folder in report.sources:
         count = sum(1 for origin in report.origin.values() if origin == folder)
         print(f"{folder}: {count} student{'' if count == 1 else 's'}", file=sys.stderr)
@@ -65,11 +58,7 @@ def run(args) -> int:
     if source is not None:
         from autograder.results.gradebook import record_grades
 
-        try:
-            record_grades(root, args.lab, source, documents)
-        except CourseError as exc:
-            print(f"prodev merge-results: {exc}", file=sys.stderr)
-            return 2
+        record_grades(root, args.lab, source, documents)
     print(format_table(documents))
     print(
         f"{len(documents)} students from {len(report.sources)} shards; results in {report.out}"

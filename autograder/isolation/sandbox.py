@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from autograder.config import BASE_UID, Limits
+from prodev.errors import UserError
 
 WORKER_FILES = ("worker.py", "protocol.py", "forward.py")
 WORKER_DIR_INSIDE = Path("/run/prodev/worker")
@@ -35,7 +36,7 @@ NOT_ISOLATED_WARNING = (
 )
 
 
-class SandboxError(Exception):
+class SandboxError(UserError):
     """The sandbox cannot be started; the message says what to install or which option to pass."""
 
 
@@ -324,7 +325,7 @@ class DockerProcess:
         self._socket = getattr(sock, "_sock", sock)
         self.container.start()
         self.stdin = _SocketWriter(self._socket)
-        self.stdout = _DemuxReader(self._socket)
+        self.stdout = StdoutReader(self._socket)
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -362,33 +363,28 @@ class _SocketWriter:
             self._sock.close()
 
 
-class _DemuxReader:
-    """Docker's attach stream without a TTY: 8-byte headers (stream, size) before each chunk."""
+class StdoutReader:
+    """The worker's stdout from Docker's attach stream (no TTY, so stdout and stderr arrive as
+    frames, each behind an 8-byte header). The Docker SDK splits the frames; stderr is dropped
+    (`diagnostics()` reads it from the container's log)."""
 
     def __init__(self, sock):
+        from docker.utils.socket import frames_iter
+
         self._sock = sock
+        self._frames = frames_iter(sock, tty=False)
         self._buffer = b""
 
-    def _recv_exactly(self, size: int) -> bytes | None:
-        data = b""
-        while len(data) < size:
-            chunk = self._sock.recv(size - len(data))
-            if not chunk:
-                return None
-            data += chunk
-        return data
-
     def read(self, size: int) -> bytes:
+        """Up to `size` bytes of stdout; b"" once the stream has ended."""
+        from docker.utils.socket import STDOUT
+
         while not self._buffer:
-            header = self._recv_exactly(8)
-            if header is None:
+            stream, chunk = next(self._frames, (None, b""))
+            if stream is None:
                 return b""
-            length = int.from_bytes(header[4:8], "big")
-            body = self._recv_exactly(length)
-            if body is None:
-                return b""
-            if header[0] == 1:  # stdout; stderr chunks are dropped
-                self._buffer = body
+            if stream == STDOUT:
+                self._buffer = chunk
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
 

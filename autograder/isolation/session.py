@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import queue
 import re
@@ -29,6 +30,7 @@ from prodev.checking.student import Student
 from prodev.runtime.answers import MAX_ANSWER_BYTES
 
 _TIMEOUT = object()
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class WorkerSlot:
                 f"{self.limits.startup_timeout:g} s). Its last words:\n{detail.strip()[-1500:]}"
             )
         self.warmup_seconds = float(frame.get("warmup_seconds", 0.0))
+        logger.info("sandbox started (start %d, warm-up %.2f s)", self.starts, self.warmup_seconds)
 
     def stop(self) -> None:
         """Kill the sandbox (everything in it) if it runs."""

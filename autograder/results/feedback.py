@@ -7,61 +7,95 @@ no hidden check's code or data can appear in it.
 
 from __future__ import annotations
 
-import html
 import shutil
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, StrictUndefined
+
 from autograder.results.scoring import read_result
 from autograder.submissions import CourseError
 
-_STYLE = """
+# Autoescape: every value from the results document (the student's id, a check's message, a
+# cell's error, which can quote student code) is HTML-escaped, never pasted in as markup.
+_TEMPLATE = Environment(autoescape=True, undefined=StrictUndefined).from_string(
+    """<!doctype html><html lang='en'><head><meta charset='utf-8'>
+<title>{{ lab }}: feedback for {{ student }}</title>
+<style>
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; color: #1f2328; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { border-bottom: 1px solid #d0d7de; padding: .4rem .6rem; text-align: left; }
 .ok { color: #1a7f37; } .ko { color: #cf222e; } .muted { color: #57606a; }
+</style></head><body>
+<h1>{{ lab }}</h1><p class='muted'>Feedback for {{ student }}</p>
+<p><b>Score: {{ score }} / {{ max_score }}</b></p>
+<table><thead><tr><th>question</th><th>points</th><th>why points were lost</th></tr></thead><tbody>
+{%- for q in questions %}
+<tr><td>{{ q.name }}</td><td class='{{ q.css }}'>{{ q.score }} / {{ q.max_score }}</td>
+<td>{{ q.why }}</td></tr>
+{%- endfor %}
+</tbody></table>
+{%- if failed %}
+<h2>Checks that failed</h2><ul>
+{%- for t in failed %}
+<li><b>{{ t.name }}</b> ({{ t.max_score }} pt): {{ t.output }}</li>
+{%- endfor %}
+</ul>
+<p class='muted'>Hidden checks run your code on data you have not seen; only their messages are
+shown.</p>
+{%- endif %}
+{%- if notes %}
+<h2>Notes</h2><ul>
+{%- for note in notes %}
+<li>{{ note }}</li>
+{%- endfor %}
+</ul>
+{%- endif %}
+{%- if cell_errors %}
+<h2>Cells that raised an error</h2><ul>
+{%- for error in cell_errors %}
+<li><code>{{ error }}</code></li>
+{%- endfor %}
+</ul>
+{%- endif %}
+</body></html>
 """
+)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
 
 
 def render(document: dict[str, Any], lab: str) -> str:
     """The feedback page for one results document."""
-    e = html.escape
-    rows = []
-    for question, t in document.get("questions", {}).items():
-        cls = "ok" if t["score"] >= t["max_score"] and t["max_score"] else "ko"
-        why = e(t.get("reason") or "") if t["score"] < t["max_score"] else ""
-        rows.append(
-            f"<tr><td>{e(question)}</td><td class='{cls}'>{t['score']:g} / {t['max_score']:g}"
-            f"</td><td>{why}</td></tr>"
+    questions = []
+    for name, t in document.get("questions", {}).items():
+        full = t["score"] >= t["max_score"] and t["max_score"]
+        questions.append(
+            {
+                "name": name,
+                "css": "ok" if full else "ko",
+                "score": _points(t["score"]),
+                "max_score": _points(t["max_score"]),
+                "why": (t.get("reason") or "") if t["score"] < t["max_score"] else "",
+            }
         )
     failed = [
-        f"<li><b>{e(t['name'])}</b> ({t['max_score']:g} pt): {e(t.get('output') or '')}</li>"
+        {"name": t["name"], "max_score": _points(t["max_score"]), "output": t.get("output") or ""}
         for t in document.get("tests", [])
         if t.get("status") != "passed"
     ]
-    notes = "".join(f"<li>{e(n)}</li>" for n in document.get("notes", []))
-    errors = "".join(f"<li><code>{e(x)}</code></li>" for x in document.get("cell_errors", []))
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{e(lab)}: feedback for {e(document['student'])}</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1>{e(lab)}</h1><p class='muted'>Feedback for {e(document['student'])}</p>",
-        f"<p><b>Score: {document['score']:g} / {document['max_score']:g}</b></p>",
-        "<table><thead><tr><th>question</th><th>points</th><th>why points were lost</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>",
-    ]
-    if failed:
-        parts.append(f"<h2>Checks that failed</h2><ul>{''.join(failed)}</ul>")
-        parts.append(
-            "<p class='muted'>Hidden checks run your code on data you have not seen; only their "
-            "messages are shown.</p>"
-        )
-    if notes:
-        parts.append(f"<h2>Notes</h2><ul>{notes}</ul>")
-    if errors:
-        parts.append(f"<h2>Cells that raised an error</h2><ul>{errors}</ul>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return _TEMPLATE.render(
+        lab=lab,
+        student=document["student"],
+        score=_points(document["score"]),
+        max_score=_points(document["max_score"]),
+        questions=questions,
+        failed=failed,
+        notes=document.get("notes", []),
+        cell_errors=document.get("cell_errors", []),
+    )
 
 
 def write_feedback(results_dir: Path, lab: str, target: Path | None = None) -> list[Path]:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from autograder.results.scoring import read_result, write_grades_csv, write_json_atomically
 from autograder.submissions import CourseError
+from prodev.errors import UserError
 
 SHARD_USAGE = "--shard takes I/N with 0 <= I < N, e.g. 0/4"
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -30,7 +31,7 @@ _TIMING_KEYS = frozenset({"execution_time", "notebook_seconds", "check_seconds"}
 T = TypeVar("T")
 
 
-class ShardError(ValueError):
+class ShardError(UserError, ValueError):
     """A --shard value that cannot be used; the message says what is expected."""
 
 

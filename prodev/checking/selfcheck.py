@@ -14,13 +14,18 @@ from typing import Any
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import InProcessStudent
 from prodev.course.paths import PUBLIC_SEED
+from prodev.errors import UserError
 
 
-class ChecksFailed(AssertionError):
+class ChecksFailed(UserError, AssertionError):
     """Raised by a check cell when a check fails, so nbgrader sees the cell fail too."""
 
     def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
         return [f"\x1b[31m{self}\x1b[0m"]
+
+
+class NoChecksError(UserError, LookupError):
+    """The lab's checks cannot be found: no checks/ folder, or none for the questions asked."""
 
 
 def _dataset(seed: int, size: str) -> Path:
@@ -34,7 +39,7 @@ def _dataset(seed: int, size: str) -> Path:
 def checks_dir_for(lab_dir: Path) -> Path:
     checks = Path(lab_dir) / "checks"
     if not checks.is_dir():
-        raise FileNotFoundError(
+        raise NoChecksError(
             f"no checks/ folder in {lab_dir}: open the lab from its own folder "
             "(labs/labNN_slug/) so that its checks sit beside it"
         )
@@ -49,7 +54,7 @@ def run_public_checks(
     )
     results = run_checks([checks_dir_for(lab_dir)], plugin)
     if questions and not results:
-        raise ValueError(f"no checks found for {', '.join(questions)} in {lab_dir / 'checks'}")
+        raise NoChecksError(f"no checks found for {', '.join(questions)} in {lab_dir / 'checks'}")
     return results
 
 

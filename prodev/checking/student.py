@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prodev.errors import UserError
 from prodev.runtime.serve import serve
 
 
-class StudentError(AssertionError):
+class StudentError(UserError, AssertionError):
     """The student's code could not produce an answer (missing name, exception, bad type...).
 
     It is an AssertionError so that a check that asks for an answer fails, rather than errors,

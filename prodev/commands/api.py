@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 from typing import Any
 
@@ -18,8 +17,9 @@ def add_parser(sub: Any) -> None:
         "request. See docs/api.md.",
     )
     p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
-    p.add_argument("--seed", type=int, default=42, help="dataset seed (default 42)")
-    p.add_argument("--size", default="small", choices=["small", "large"], help="dataset size")
+    # Defaults are practice_api()'s own (seed 42, small): an option left out is not passed.
+    p.add_argument("--seed", type=int, help="dataset seed (default 42, the public seed)")
+    p.add_argument("--size", choices=["small", "large"], help="dataset size (default small)")
     p.add_argument(
         "--latency",
         default=None,
@@ -29,7 +29,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--error-rate",
         type=float,
-        default=0.0,
         metavar="R",
         help="share of requests answered 500/503, e.g. 0.2",
     )
@@ -45,29 +44,24 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from prodev.stayhub.api import PracticeAPIError, SwitchError, practice_api
-    from prodev.stayhub.api.database import DatasetError
-    from prodev.stayhub.api.settings import DjangoConflictError
+    from prodev.stayhub.api import practice_api
 
-    try:
-        api = practice_api(
-            seed=args.seed,
-            size=args.size,
-            port=args.port,
-            latency=args.latency,
-            error_rate=args.error_rate,
-            rate_limit=args.rate_limit,
-            require_auth=args.require_auth,
-        )
-    except (PracticeAPIError, SwitchError, DatasetError, DjangoConflictError) as exc:
-        print(f"prodev api: {exc}", file=sys.stderr)
-        return 2
+    given = {
+        "seed": args.seed,
+        "size": args.size,
+        "port": args.port,
+        "latency": args.latency,
+        "error_rate": args.error_rate,
+        "rate_limit": args.rate_limit,
+        "require_auth": args.require_auth or None,
+    }
+    api = practice_api(**{name: value for name, value in given.items() if value is not None})
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"StayHub practice API (seed {args.seed}, {args.size}) on {api.url}", flush=True)
+    print(f"StayHub practice API (seed {api.seed}, {api.size}) on {api.url}", flush=True)
     print(f"  REST     {api.url}/api/   schema {api.url}/api/schema/")
     print(f"  GraphQL  {api.url}/graphql")
     print(f"  login    username={api.username} password={api.password}")

@@ -1,6 +1,5 @@
 """prodev bundle student OUT [--force]"""
 
-import sys
 from pathlib import Path
 
 
@@ -15,13 +14,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from prodev.course.bundle import BundleError, write_student_bundle
+    from prodev.course.bundle import write_student_bundle
 
-    try:
-        report = write_student_bundle(args.out, force=args.force)
-    except BundleError as exc:
-        print(f"prodev bundle: {exc}", file=sys.stderr)
-        return 2
+    report = write_student_bundle(args.out, force=args.force)
     print(f"wrote the student bundle to {report.out} ({report.files} files):")
     for name in report.items:
         print(f"  {name}{'/' if (report.out / name).is_dir() else ''}")

@@ -1,7 +1,6 @@
 """prodev check NOTEBOOK [--json] [--question Q]"""
 
 import json
-import sys
 from pathlib import Path
 
 
@@ -20,7 +19,6 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from prodev.checking.selfcheck import format_table, run_public_checks, summarise
     from prodev.runtime.notebook import (
-        NotebookError,
         close_sql_connections,
         code_to_run,
         read_notebook,
@@ -28,17 +26,10 @@ def run(args) -> int:
     )
 
     path: Path = args.notebook.resolve()
-    try:
-        nb = read_notebook(path)
-    except NotebookError as exc:
-        print(f"prodev check: {exc}", file=sys.stderr)
-        return 2
+    nb = read_notebook(path)
     execution = run_cells(code_to_run(nb), path.parent)
     try:
         results = run_public_checks(execution.namespace, path.parent, args.question)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"prodev check: {exc}", file=sys.stderr)
-        return 2
     finally:
         close_sql_connections()
     if args.json:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prodev.course.paths import project_root
+from prodev.errors import UserError
 
 # What students receive, relative to the course root. Folders are copied whole (minus the
 # ignored names below); a missing optional item is skipped, a missing required one is an error.
@@ -64,7 +65,7 @@ FORBIDDEN = (
 )
 
 
-class BundleError(Exception):
+class BundleError(UserError):
     """The bundle cannot be written; the message says what to do."""
 
 

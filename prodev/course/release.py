@@ -7,9 +7,10 @@ import tempfile
 from pathlib import Path
 
 from prodev.course.paths import ensure_scripts_on_path, project_root
+from prodev.errors import UserError
 
 
-class ReleaseError(Exception):
+class ReleaseError(UserError):
     pass
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from prodev.errors import UserError
+
 # (minimum, maximum) of each marker; "n" stands for many.
 _LEFT = {"||": (1, 1), "|o": (0, 1), "}o": (0, "n"), "}|": (1, "n")}
 _RIGHT = {"||": (1, 1), "o|": (0, 1), "o{": (0, "n"), "|{": (1, "n")}
@@ -45,7 +47,7 @@ class ERDiagram:
         return [r for r in self.relationships if {r.left, r.right} == {a, b}]
 
 
-class DiagramError(ValueError):
+class DiagramError(UserError, ValueError):
     """The text is not a Mermaid erDiagram this parser understands; the message says where."""
 
 

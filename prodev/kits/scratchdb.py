@@ -18,13 +18,15 @@ from typing import Any
 
 import duckdb
 
+from prodev.errors import UserError
+
 # Statement kinds a student's script may contain, by default: DDL and plain DML.
 DEFAULT_ALLOWED = ("CREATE", "INSERT", "DROP", "ALTER")
 # Wall-clock seconds one statement may run before it is interrupted.
 STATEMENT_SECONDS = 10.0
 
 
-class ScriptError(AssertionError):
+class ScriptError(UserError, AssertionError):
     """A student's SQL script was refused or failed; the message is written for the student."""
 
 

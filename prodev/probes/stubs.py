@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from prodev.errors import UserError
 from prodev.runtime import answers
 
 # An endless source stops a runaway answer (one that reads everything) after this many items.
@@ -41,11 +42,11 @@ EXCEPTIONS = {
 }
 
 
-class ProbeLimitError(RuntimeError):
+class ProbeLimitError(UserError, RuntimeError):
     """A probe refused to go on: the answer read far more than the question allows."""
 
 
-class BodyError(Exception):
+class BodyError(UserError):
     """The exception a check's `with` body raises on purpose."""
 
 

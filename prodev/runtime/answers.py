@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from prodev.errors import UserError
+
 # Largest JSON answer the grader accepts; bigger answers are refused with a clear message.
 MAX_ANSWER_BYTES = 1_000_000
 # How deep nested containers may go before conversion gives up (defends against cycles).
 MAX_DEPTH = 50
 
 
-class AnswerError(Exception):
+class AnswerError(UserError):
     """An answer could not be produced; `kind` says why in one word, the message says what to do."""
 
     def __init__(self, kind: str, message: str):

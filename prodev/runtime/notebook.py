@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from prodev.errors import UserError
 
-class NotebookError(Exception):
+
+class NotebookError(UserError):
     """The file is not a notebook we can grade; the message says what is wrong."""
 
 
@@ -51,13 +53,23 @@ def cell_source(cell: dict[str, Any]) -> str:
 
 
 def is_check_cell(cell: dict[str, Any]) -> bool:
-    """A locked cell that nbgrader grades (grade=True, solution=False): it only runs checks."""
+    """A locked cell that nbgrader grades (grade=True, solution=False): it only runs checks.
+
+    The same rule as `nbgrader.utils.is_grade(cell) and not nbgrader.utils.is_solution(cell)`
+    (tests/test_cell_rules.py proves it on every lab), read directly from the metadata because
+    importing nbgrader takes seconds and this runs in every self-check."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-# A cell that only runs checks, such as a lab's closing `prodev.check()`.
-_SELF_CHECK_CALL = re.compile(r"^\s*prodev\.check\([^)]*\)\s*$")
+# A code cell that only runs checks, such as a lab's closing `prodev.check()`, perhaps after
+# `import prodev` and with a `;`. The one definition: self-check and the grader both skip them.
+_SELF_CHECK_CALL = re.compile(r"\s*(import prodev\s+)?prodev\.check\([^()]*\)\s*;?\s*")
+
+
+def is_self_check_call(source: str) -> bool:
+    """Whether a code cell's source does nothing but run checks (`prodev.check(...)`)."""
+    return _SELF_CHECK_CALL.fullmatch(source) is not None
 
 
 def code_to_run(nb: dict[str, Any]) -> list[str]:
@@ -68,7 +80,7 @@ def code_to_run(nb: dict[str, Any]) -> list[str]:
         if isinstance(c, dict)
         and c.get("cell_type") == "code"
         and not is_check_cell(c)
-        and not _SELF_CHECK_CALL.match(cell_source(c))
+        and not is_self_check_call(cell_source(c))
     ]
 
 

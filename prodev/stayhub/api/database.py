@@ -16,6 +16,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from prodev.errors import UserError
+
 #: The demo account every server has; `api.username` / `api.password` / `api.token`.
 DEMO_USERNAME = "student"
 DEMO_PASSWORD = "stayhub-practice"
@@ -34,7 +36,7 @@ STAYHUB_TABLES = (
 )
 
 
-class DatasetError(RuntimeError):
+class DatasetError(UserError, RuntimeError):
     """The StayHub data the API needs is missing or not a StayHub database."""
 
 

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from prodev.errors import UserError
 from prodev.stayhub.api import state as _state
 from prodev.stayhub.api.database import (
     DEMO_PASSWORD,
@@ -34,7 +35,7 @@ _running_lock = threading.Lock()
 _running: PracticeAPI | None = None
 
 
-class PracticeAPIError(RuntimeError):
+class PracticeAPIError(UserError, RuntimeError):
     """The practice API cannot start (another one runs here, the port is taken, no data...)."""
 
 

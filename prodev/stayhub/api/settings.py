@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from prodev.errors import UserError
+
 #: Marker in the settings so that we can tell our configuration from someone else's.
 MARKER = "PRODEV_PRACTICE_API"
 
@@ -17,7 +19,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-class DjangoConflictError(RuntimeError):
+class DjangoConflictError(UserError, RuntimeError):
     """Django was already configured in this process by something other than the practice API."""
 
 

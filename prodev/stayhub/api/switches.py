@@ -17,11 +17,13 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
+from prodev.errors import UserError
+
 Latency = float | tuple[float, float] | None
 RateLimit = tuple[int, float] | None
 
 
-class SwitchError(ValueError):
+class SwitchError(UserError, ValueError):
     """A switch was given a value it cannot take."""
 
 

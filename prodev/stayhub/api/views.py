@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.cache import get_conditional_response, set_response_etag
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,17 +37,6 @@ from prodev.stayhub.api.serializers import (
 )
 
 IDEMPOTENCY_WAIT = 30.0  # seconds a request waits for a concurrent one with the same key
-
-
-def etag_of(data: Any) -> str:
-    """A strong ETag for a JSON body: a hash of its bytes."""
-    return '"' + hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:32] + '"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Whether an If-None-Match header matches `etag` (weak comparison, `*` matches all)."""
-    candidates = [tag.strip() for tag in if_none_match.split(",")]
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in candidates)
 
 
 class StayHubViewSet(viewsets.GenericViewSet):
@@ -83,11 +72,16 @@ class StayHubViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.get_serializer(self.get_object()).data
-        etag = etag_of(data)
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(data, headers=headers)
+        return Response(data, headers={"Cache-Control": "no-cache"})
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Detail responses get Django's conditional GET: a strong ETag (a hash of the body) and
+        304 Not Modified when If-None-Match names it (weak comparison, `*` matches any)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action != "retrieve" or response.status_code != status.HTTP_200_OK:
+            return response
+        set_response_etag(response.render())
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 class UserViewSet(StayHubViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

@@ -6,7 +6,6 @@ an interrupted or concurrent build never leaves a half-written database under th
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -76,10 +75,12 @@ def dataset_path(seed: int = PUBLIC_SEED, size: str = "small") -> Path:
     path = default_path(seed, size)
     if _is_current(path):
         return path
-    lock_path = path.parent / f".{path.name}.lock"
+    from filelock import FileLock  # only when a build may be needed: the cheap path stays cheap
+
+    lock = FileLock(path.parent / f".{path.name}.lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(lock_path, "a")  # closed by the `with` below
+        lock.acquire()
     except OSError as error:
         if path.is_file():  # a read-only copy (shared course folder): use it as it is
             print(f"note: using {path} as it is ({error.strerror})", file=sys.stderr)
@@ -88,13 +89,11 @@ def dataset_path(seed: int = PUBLIC_SEED, size: str = "small") -> Path:
             f"cannot create the StayHub dataset in {path.parent} ({error.strerror}): "
             "set PRODEV_DATA_DIR to a folder you can write to"
         ) from error
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not _is_current(path):
-                build(seed, size, path)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        if not _is_current(path):
+            build(seed, size, path)
+    finally:
+        lock.release()
     return path
 
 
