@@ -5,7 +5,9 @@ to it over the worker's stdin/stdout and kills the whole sandbox from outside wh
 What the sandbox sees: a read-only system, the Python environment and the `prodev` package, the
 dataset folder (read-only), the three worker modules, a private size-capped /tmp, and a folder of
 Unix sockets for grader-side services. Never the course's solutions, hidden checks, gradebook or
-any submission file: notebooks arrive over the pipe.
+any submission file: notebooks arrive over the pipe. Datasets built from the hidden seed appear
+only under neutral names in /run/prodev/data (see `data_mounts`). Each sandbox has its own IPC,
+network, PID, UTS and cgroup namespaces; the worker empties System V IPC between submissions.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from autograder.config import BASE_UID, Limits
 WORKER_FILES = ("worker.py", "protocol.py", "forward.py")
 WORKER_DIR_INSIDE = Path("/run/prodev/worker")
 SERVICES_DIR_INSIDE = Path("/run/prodev/services")
+# Datasets the student never saw are mounted here under neutral names (`dataset-1.duckdb`):
+# their own file names carry the seed that built them.
+RENAMED_DATA_INSIDE = Path("/run/prodev/data")
 DOCKER_IMAGE = os.environ.get("PRODEV_GRADER_IMAGE", "prodev-backend-student:0.1.0")
 MODES = ("auto", "bwrap", "docker", "none")
 NOT_ISOLATED_WARNING = (
@@ -46,10 +51,15 @@ class SandboxPlan:
     python: Path  # the grader's interpreter (inside the venv)
     readonly: tuple[Path, ...]  # folders mounted read-only at the same path
     environment: dict[str, str] = field(default_factory=dict)
+    # Files of the data folders shown only under another name: real path -> path inside.
+    renamed: tuple[tuple[Path, Path], ...] = ()
 
     @classmethod
-    def for_this_python(cls, data_dirs: list[Path]) -> SandboxPlan:
-        """Mount this interpreter, its environment, the `prodev` package and `data_dirs`."""
+    def for_this_python(
+        cls, data_dirs: list[Path], private: list[Path] | tuple[Path, ...] = ()
+    ) -> SandboxPlan:
+        """Mount this interpreter, its environment, the `prodev` package and `data_dirs`; each
+        file in `private` (a hidden-seed dataset) only as /run/prodev/data/dataset-N.SUFFIX."""
         import prodev
 
         package = Path(prodev.__file__).resolve().parent
@@ -72,7 +82,46 @@ class SandboxPlan:
         }
         if data is not None:
             env["PRODEV_DATA_DIR"] = str(data)
-        return cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env)
+        renamed = tuple(
+            (Path(p).resolve(), RENAMED_DATA_INSIDE / f"dataset-{n}{Path(p).suffix}")
+            for n, p in enumerate(dict.fromkeys(private), start=1)
+        )
+        return cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env, renamed)
+
+    def inside_path(self, path: str) -> str:
+        """Where the sandbox sees the file the grader calls `path` (renamed datasets differ)."""
+        for real, inside in self.renamed:
+            if path == str(real):
+                return str(inside)
+        return path
+
+
+def data_mounts(plan: SandboxPlan) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """Folders to mount whole, and (source, target) files and folders to mount one by one.
+
+    A folder that holds a renamed dataset is not mounted whole: its other entries are mounted
+    one by one, and the dataset (with files derived from it, such as `NAME_django.sqlite`, which
+    share its stem) only under its neutral name, so no listing shows the hidden seed's name.
+    """
+    whole: list[Path] = []
+    single: list[tuple[Path, Path]] = []
+    stems = {real.stem: inside.stem for real, inside in plan.renamed}
+    for folder in plan.readonly:
+        if not any(real.parent == folder for real, _ in plan.renamed):
+            whole.append(folder)
+            continue
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            stem = next((s for s in stems if s in entry.name), None)
+            if stem is None:
+                single.append((entry, entry))
+            elif entry.name.startswith(stem):
+                single.append((entry, RENAMED_DATA_INSIDE / entry.name.replace(stem, stems[stem])))
+            # other names that carry the seed (lock files, ".NAME.tmp") are not mounted at all
+    return whole, single
 
 
 def worker_sources() -> list[Path]:
@@ -107,13 +156,17 @@ def bwrap_command(plan: SandboxPlan, slot: int, limits: Limits, services: Path) 
             argv += ["--ro-bind", str(top), str(top)]
     for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf"):
         argv += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue"]
     argv += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-    mounts = [p for p in plan.readonly if not p.is_relative_to("/usr")]
-    for folder in _ancestors([*mounts, WORKER_DIR_INSIDE, SERVICES_DIR_INSIDE]):
+    whole, single = data_mounts(plan)
+    mounts = [p for p in whole if not p.is_relative_to("/usr")]
+    targets = [target for _, target in single]
+    for folder in _ancestors([*mounts, *targets, WORKER_DIR_INSIDE, SERVICES_DIR_INSIDE]):
         argv += ["--perms", "0755", "--dir", str(folder)]
     for folder in mounts:
         argv += ["--ro-bind", str(folder), str(folder)]
+    for source, target in single:
+        argv += ["--ro-bind", str(source), str(target)]
     argv += ["--perms", "0755", "--dir", str(WORKER_DIR_INSIDE)]
     for source in worker_sources():
         argv += ["--ro-bind", str(source), str(WORKER_DIR_INSIDE / source.name)]
@@ -145,9 +198,12 @@ def docker_container_spec(
     volumes = {
         str(s): {"bind": str(WORKER_DIR_INSIDE / s.name), "mode": "ro"} for s in worker_sources()
     }
+    whole, single = data_mounts(plan)
     data = plan.environment.get("PRODEV_DATA_DIR")
-    if data:
+    if data and Path(data) in whole:
         volumes[data] = {"bind": data, "mode": "ro"}
+    for source, target in single:
+        volumes[str(source)] = {"bind": str(target), "mode": "ro"}
     volumes[str(services)] = {"bind": str(SERVICES_DIR_INSIDE), "mode": "ro"}
     ulimits = [
         {"Name": "nofile", "Soft": limits.open_files, "Hard": limits.open_files},
