@@ -240,6 +240,10 @@ class BatchChecksPlugin(ChecksPlugin):
             self.current.target = job.student
             self.check_seconds = 0.0
             deadline = time.monotonic() + self.checking_seconds
+            late = (
+                f"the checks of this notebook ran past their limit of {self.checking_seconds:g} s; "
+                "the check running then and any still to run failed"
+            )
             try:
                 for index, item in enumerate(items):
                     following = items[index + 1] if index + 1 < len(items) else None
@@ -247,20 +251,18 @@ class BatchChecksPlugin(ChecksPlugin):
                     if left <= 0 and not isinstance(self.current.target, UnreadableStudent):
                         # Later checks still run (fixtures set up and torn down in order), but
                         # they get no answers and fail at once.
-                        why = (
-                            f"the checks of this notebook ran past their limit of "
-                            f"{self.checking_seconds:g} s; later checks were not run"
-                        )
-                        self.current.target = UnreadableStudent(why)
-                        job.facts.notes = [*(job.facts.notes or []), why]
+                        self.current.target = UnreadableStudent(late)
                     try:
-                        with _alarm(left) if left > 0 else contextlib.nullcontext():
+                        timed = 0 < left < float("inf")
+                        with _alarm(left) if timed else contextlib.nullcontext():
                             item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
                     except CheckingDeadline:  # rang between pytest's phases, not inside one
                         self._fail(item, "the checks of this notebook ran past their time limit")
                     slot = getattr(job.student, "slot", None)
                     if slot is not None:  # a check's service has stopped: its socket goes too
                         slot.close_stopped_services()
+                if time.monotonic() >= deadline:
+                    job.facts.notes = [*(job.facts.notes or []), late]
                 job.facts.check_seconds = self.check_seconds
                 self._finish(job, list(self.results.values()))
             finally:
@@ -414,14 +416,19 @@ class Grader:
             Path(folder).mkdir(parents=True, exist_ok=True)
         public, hidden = _prepare_datasets(self.dataset)
         held = _keep_open(public + hidden)
-        plan = SandboxPlan.for_this_python(self.data_dirs, private=hidden)
+        _remove_stale_workdirs()
+        workdir = Path(tempfile.mkdtemp(prefix=f"prodev-grade-{os.getpid()}-"))
+        os.chmod(workdir, 0o755)
+        # Unsandboxed, the notebook sees the grader's own files anyway: nothing to rename.
+        plan = SandboxPlan.for_this_python(
+            self.data_dirs,
+            private=hidden if mode != "none" else [],
+            staging=workdir / "renamed",
+        )
         pending: queue.Queue = queue.Queue()
         for item in todo:
             pending.put(item)
         ready: queue.Queue = queue.Queue()
-        _remove_stale_workdirs()
-        workdir = Path(tempfile.mkdtemp(prefix=f"prodev-grade-{os.getpid()}-"))
-        os.chmod(workdir, 0o755)
         slots = [self._make_slot(mode, plan, index, workdir) for index in range(self.jobs)]
         total = len(todo)
         counter = {"done": 0}

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -51,15 +51,20 @@ class SandboxPlan:
     python: Path  # the grader's interpreter (inside the venv)
     readonly: tuple[Path, ...]  # folders mounted read-only at the same path
     environment: dict[str, str] = field(default_factory=dict)
-    # Files of the data folders shown only under another name: real path -> path inside.
+    # Hidden-seed datasets: real path -> where the sandbox sees it, under a neutral name.
     renamed: tuple[tuple[Path, Path], ...] = ()
+    staged: Path | None = None  # neutral-named links to them, mounted at RENAMED_DATA_INSIDE
 
     @classmethod
     def for_this_python(
-        cls, data_dirs: list[Path], private: list[Path] | tuple[Path, ...] = ()
+        cls,
+        data_dirs: list[Path],
+        private: list[Path] | tuple[Path, ...] = (),
+        staging: Path | None = None,
     ) -> SandboxPlan:
         """Mount this interpreter, its environment, the `prodev` package and `data_dirs`; each
-        file in `private` (a hidden-seed dataset) only as /run/prodev/data/dataset-N.SUFFIX."""
+        file in `private` (a hidden-seed dataset) only as /run/prodev/data/dataset-N.SUFFIX,
+        through links made in the grader's folder `staging`."""
         import prodev
 
         package = Path(prodev.__file__).resolve().parent
@@ -82,11 +87,11 @@ class SandboxPlan:
         }
         if data is not None:
             env["PRODEV_DATA_DIR"] = str(data)
-        renamed = tuple(
-            (Path(p).resolve(), RENAMED_DATA_INSIDE / f"dataset-{n}{Path(p).suffix}")
-            for n, p in enumerate(dict.fromkeys(private), start=1)
-        )
-        return cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env, renamed)
+        plan = cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env)
+        if private and staging is not None:
+            renamed = stage_renamed([Path(p).resolve() for p in private], staging)
+            plan = replace(plan, renamed=renamed, staged=staging)
+        return plan
 
     def inside_path(self, path: str) -> str:
         """Where the sandbox sees the file the grader calls `path` (renamed datasets differ)."""
@@ -96,16 +101,42 @@ class SandboxPlan:
         return path
 
 
+def stage_renamed(private: list[Path], staging: Path) -> tuple[tuple[Path, Path], ...]:
+    """Link each dataset in `private`, and the files derived from it that share its stem (such as
+    `NAME_django.sqlite`), into `staging` as `dataset-N...`; return (real path, inside path).
+
+    A bind mount shows its source path in /proc/self/mountinfo, so the sandbox mounts these
+    links, never the original files. A hard link costs nothing; across file systems, a copy.
+    """
+    staging.mkdir(parents=True, exist_ok=True)
+    os.chmod(staging, 0o755)
+    renamed = []
+    for number, real in enumerate(dict.fromkeys(private), start=1):
+        neutral = f"dataset-{number}"
+        for entry in sorted(real.parent.glob(f"{real.stem}*")):
+            if not entry.is_file() or entry.suffix in (".lock", ".tmp", ".wal"):
+                continue
+            link = staging / entry.name.replace(real.stem, neutral, 1)
+            try:
+                os.link(entry, link)
+            except OSError:
+                shutil.copy2(entry, link)
+        renamed.append((real, RENAMED_DATA_INSIDE / f"{neutral}{real.suffix}"))
+    return tuple(renamed)
+
+
 def data_mounts(plan: SandboxPlan) -> tuple[list[Path], list[tuple[Path, Path]]]:
     """Folders to mount whole, and (source, target) files and folders to mount one by one.
 
     A folder that holds a renamed dataset is not mounted whole: its other entries are mounted
-    one by one, and the dataset (with files derived from it, such as `NAME_django.sqlite`, which
-    share its stem) only under its neutral name, so no listing shows the hidden seed's name.
+    one by one, and nothing whose name contains a renamed dataset's stem (the dataset, its lock
+    file, files built from it) is mounted from there at all. The staged links appear instead,
+    as /run/prodev/data. So no listing, and no line of /proc/self/mountinfo, shows a hidden
+    seed's file name.
     """
     whole: list[Path] = []
     single: list[tuple[Path, Path]] = []
-    stems = {real.stem: inside.stem for real, inside in plan.renamed}
+    stems = [real.stem for real, _ in plan.renamed]
     for folder in plan.readonly:
         if not any(real.parent == folder for real, _ in plan.renamed):
             whole.append(folder)
@@ -114,13 +145,9 @@ def data_mounts(plan: SandboxPlan) -> tuple[list[Path], list[tuple[Path, Path]]]
             entries = sorted(folder.iterdir())
         except OSError:
             continue
-        for entry in entries:
-            stem = next((s for s in stems if s in entry.name), None)
-            if stem is None:
-                single.append((entry, entry))
-            elif entry.name.startswith(stem):
-                single.append((entry, RENAMED_DATA_INSIDE / entry.name.replace(stem, stems[stem])))
-            # other names that carry the seed (lock files, ".NAME.tmp") are not mounted at all
+        single += [(e, e) for e in entries if not any(stem in e.name for stem in stems)]
+    if plan.staged is not None:
+        single.append((plan.staged, RENAMED_DATA_INSIDE))
     return whole, single
 
 

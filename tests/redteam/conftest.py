@@ -17,12 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.config import BASE_UID, Limits  # noqa: E402
+from autograder.config import BASE_UID, HIDDEN_SEED, Limits  # noqa: E402
 from autograder.isolation.sandbox import bwrap_works  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
 
 JOBS = 2
-LIMITS = Limits(timeout=10, request_timeout=5)
+# A check that waits on something the notebook holds is cut off after checking_seconds.
+LIMITS = Limits(timeout=10, request_timeout=5, checking_seconds=20)
 PRIVATE_MARKER = "ALICE-PRIVATE-MARKER-0c41"
 ENV_MARKER = "GRADER-ENV-MARKER-9d2e"
 
@@ -49,7 +50,7 @@ class Listener:
 
 
 def snapshot(root: Path) -> set[str]:
-    skip = ("results", "data", "gradebook.db")
+    skip = ("results", "data", "gradebook.db", "autograded")
     return {
         str(p.relative_to(root))
         for p in root.rglob("*")
@@ -87,12 +88,17 @@ def redteam(tmp_path_factory):
     mc.submit(root, "zz_control", answers=private)
     mc.submit(root, "blank", answers=mc.BLANK)
     for name, attack in ATTACKS.items():
+        if attack.link_to:
+            (root / "submitted" / name).symlink_to(root / "submitted" / attack.link_to)
+            continue
         answers = {
-            q: code.format(root=root, port=listener.port, marker=marker)
+            q: code.format(root=root, port=listener.port, marker=marker, hidden_seed=HIDDEN_SEED)
             for q, code in (attack.answers or {}).items()
         }
-        mc.submit(root, name, answers=answers, edit=attack.edit,
-                  raw=attack.raw() if attack.raw else None)  # fmt: skip
+        path = mc.submit(root, name, answers=answers, edit=attack.edit,
+                         raw=attack.raw() if attack.raw else None)  # fmt: skip
+        for filename, text in (attack.files or {}).items():
+            (path.parent / filename).write_text(text)
     for seed in (42, 9173):
         dataset(seed=seed)
     before = snapshot(root)
