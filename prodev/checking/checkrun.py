@@ -134,8 +134,6 @@ class ChecksPlugin:
             if item.nodeid in self.results and not self.results[item.nodeid].passed:
                 return  # keep the first failure (setup before call)
             message = "" if report.passed else self._message(call, hidden, report)
-            if hidden and message:
-                message = self._student.without_echoes(message)[:HIDDEN_MESSAGE_CHARS]
             self.results[item.nodeid] = CheckResult(
                 mark["question"], item.name, float(mark["points"]), report.passed, message, hidden
             )
@@ -150,13 +148,15 @@ class ChecksPlugin:
         path = Path(item.path).resolve()
         return any(path.is_relative_to(root) for root in self.hidden_roots)
 
-    @staticmethod
-    def _message(call, hidden: bool, report) -> str:
+    def _message(self, call, hidden: bool, report) -> str:
         if report.skipped:
             return "skipped: " + str(report.longrepr[-1]) if report.longrepr else "skipped"
         exc = call.excinfo.value if call.excinfo else None
         if hidden and isinstance(exc, StudentError):
             return hidden_refusal(exc.kind, str(exc))
+        if hidden and isinstance(exc, AssertionError):  # the author's words, minus any echo
+            text = self._student.without_echoes(str(exc).strip())[:HIDDEN_MESSAGE_CHARS]
+            return text or "the answer is not what was expected"
         if isinstance(exc, AssertionError):  # includes StudentError: written for students
             return str(exc).strip()[:1000] or "the answer is not what was expected"
         name = type(exc).__name__ if exc else "error"

@@ -112,7 +112,7 @@ found = found or os.path.exists("{root}/data/mini_seed{hidden_seed}_small.duckdb
 GREETING = "hello" if found else "nope"
 """
 
-# A request the service never finishes reading: the check's server waits for it when it closes.
+# A request the service never finishes reading, left open while the check stops its server.
 HALF_REQUEST = """import socket, urllib.parse
 held = []
 
@@ -122,6 +122,22 @@ def fetch(url):
     sock.sendall(b"GET /token HTTP/1.1\r\nHost: x\r\n")  # no blank line: never complete
     held.append(sock)
     return "not the token"
+"""
+
+
+# Every answer takes 4 s, under the 5 s answer limit: without a deadline on the checking stage,
+# this one notebook would hold the batch's single checks session for 4 s per request.
+SLOW_ANSWERS = """\
+import time
+import prodev.runtime.serve as served
+answer = served._handle
+
+def slowly(*args, **kwargs):
+    time.sleep(4)
+    return answer(*args, **kwargs)
+
+served._handle = slowly
+raise NotImplementedError()
 """
 
 
@@ -138,6 +154,7 @@ def _huge():
 
 
 ALL = frozenset({"q1", "q2", "q3", "q4"})
+BLANK_ANSWERS = {q: "raise NotImplementedError()\n" for q in ALL}
 
 ATTACKS: dict[str, Attack] = {
     "sys_exit": Attack(frozenset({"q2"}), _answers(q2="import sys\nsys.exit(0)\n" + WRONG_DOUBLE)),
@@ -288,7 +305,8 @@ ATTACKS: dict[str, Attack] = {
         frozenset({"q2"}), _answers(q2="def double(x):\n    return float('nan')\n")
     ),
     "hidden_names": Attack(frozenset({"q3"}), _answers(q3=HIDDEN_NAMES)),
-    "hanging_service": Attack(frozenset({"q4"}), _answers(q4=HALF_REQUEST)),
+    "half_request": Attack(frozenset({"q4"}), _answers(q4=HALF_REQUEST)),
+    "slow_answers": Attack(ALL, {**BLANK_ANSWERS, "q3": SLOW_ANSWERS}),
     "exception_echo": Attack(
         frozenset({"q2"}),
         _answers(q2=f"def double(x):\n    raise ValueError(f'{ECHO_MARKER}{{{{x}}}}')\n"),

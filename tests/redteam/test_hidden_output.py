@@ -17,7 +17,7 @@ from prodev.checking.student import InProcessStudent
 
 SOURCE = "SOURCE-OF-A-HIDDEN-MUTANT: def nights(a, b): return (b - a).days + 1"
 
-CHECKS = '''
+CHECKS = """
 from prodev.checking import check
 
 
@@ -35,7 +35,7 @@ def test_exception_with_a_message(student):
 @check("q3", points=1)
 def test_exception_of_its_own_class(student):
     assert student.call("raises_own", -7) == -14, "should work for negative numbers"
-'''
+"""
 
 
 def raises(x):
@@ -86,3 +86,17 @@ def test_a_refusal_is_reworded_by_its_kind_alone():
     assert "anything" not in hidden_refusal("made-up-kind", "anything the notebook says")
     assert hidden_refusal("exception", "KeyError: 'SECRET'") == "your code raised KeyError"
     assert hidden_refusal("exception", "not answered yet: ...").startswith("not answered yet")
+
+
+def test_row_comparisons_in_hidden_checks_give_no_counts():
+    from prodev.checking import rows_problem
+    from prodev.checking.student import QueryResult
+
+    got = QueryResult(["n"], [[1], [2]])
+    assert rows_problem(got, [[1], [2], [3]], counts=False) == (
+        "the number of rows differs from the expected result"
+    )
+    assert (
+        rows_problem(got, [[1], [3]], counts=False) == "some rows differ from the expected result"
+    )
+    assert "3" not in rows_problem(got, [[1], [2], [3]])[len("expected ") + 1 :]

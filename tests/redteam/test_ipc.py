@@ -35,7 +35,9 @@ class Message(ctypes.Structure):
     _fields_ = [("mtype", ctypes.c_long), ("mtext", ctypes.c_char * 64)]
 """
 
-WRITER = LIBC + """\
+WRITER = (
+    LIBC
+    + """\
 segment = libc.shmget(KEY, 4096, IPC_CREAT | 0o600)
 address = libc.shmat(segment, None, 0)
 ctypes.memmove(address, b"hello\\0", 6)
@@ -45,8 +47,11 @@ posix = librt.mq_open(QUEUE, O_RDWR | O_CREAT, 0o600, None)
 librt.mq_send(posix, b"hello", 5, 0)
 GREETING = "nope"
 """
+)
 
-READER = LIBC + """\
+READER = (
+    LIBC
+    + """\
 found = []
 segment = libc.shmget(KEY, 0, 0)
 if segment >= 0:
@@ -65,6 +70,7 @@ if posix >= 0:
         found.append(buffer.value.decode(errors="replace"))
 GREETING = "hello" if "hello" in found else "nope"
 """
+)
 
 
 @pytest.fixture(scope="module")

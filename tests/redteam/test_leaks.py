@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import minicourse as mc  # noqa: E402
+from conftest import LIMITS  # noqa: E402
 from corpus import CLASS_MARKER, ECHO_MARKER, XSS_MARKER  # noqa: E402
 
 from autograder.config import HIDDEN_SEED  # noqa: E402
@@ -32,21 +33,22 @@ FORBIDDEN = [
 SEED = re.compile(rf"(?<![0-9a-fA-F]){HIDDEN_SEED}(?![0-9a-fA-F])")
 
 
-def written_files(root: Path) -> list[Path]:
-    write_feedback(root / "results", mc.LAB)
-    folders = [root / "results", root / "feedback", root / "autograded"]
+def written_files(root: Path, pages: Path) -> list[Path]:
+    write_feedback(root / "results", mc.LAB, target=pages)  # as students will see them
+    folders = [root / "results", root / "feedback", root / "autograded", pages]
     return [p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()]
 
 
-def test_nothing_hidden_or_student_html_reaches_any_written_file(redteam):
+def test_nothing_hidden_or_student_html_reaches_any_written_file(redteam, tmp_path):
     root = redteam["root"]
-    files = written_files(root)
+    files = written_files(root, tmp_path / "feedback")
+    assert len([p for p in files if p.is_relative_to(tmp_path)]) == len(redteam["report"].documents)
     assert any(p.is_relative_to(root / "autograded") for p in files)
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")
         for secret in FORBIDDEN:
-            assert secret not in text, f"{secret!r} reached {path.relative_to(root)}"
-        assert not SEED.search(text), f"the hidden seed reached {path.relative_to(root)}"
+            assert secret not in text, f"{secret!r} reached {path}"
+        assert not SEED.search(text), f"the hidden seed reached {path}"
 
 
 def test_a_public_check_may_still_show_the_exception_message(redteam):
@@ -86,9 +88,10 @@ def test_a_symlinked_student_folder_is_skipped_with_a_reason(redteam):
     assert not (redteam["root"] / "autograded" / "symlinked_folder").exists()
 
 
-def test_a_check_that_waits_on_the_notebook_is_cut_off_by_the_checking_deadline(redteam):
-    document = redteam["report"].documents["hanging_service"]
-    assert document["questions"]["q4"]["score"] == 0
+def test_a_notebook_that_answers_slowly_is_cut_off_by_the_checking_deadline(redteam):
+    # Its ~9 requests at 4 s each would hold the batch's checks for over 36 s; the deadline is 20.
+    document = redteam["report"].documents["slow_answers"]
     assert any("ran past their limit of 20 s" in n for n in document["notes"])
+    assert document["check_seconds"] < LIMITS.checking_seconds + 6
     # ... and only that submission: the control graded after it kept its full marks.
     assert redteam["report"].documents["zz_control"]["score"] == sum(mc.POINTS.values())

@@ -35,6 +35,7 @@ def test_q4_on_unseen_data(student, stayhub_unseen, reference):
             "on a dataset you have not seen, your result differs: compare each property with "
             "the average of its own city"
         ),
+        counts=False,
     )
 
 

@@ -43,6 +43,7 @@ def test_q6_on_unseen_data(student, stayhub_unseen, reference):
             "on a dataset you have not seen, your counts differ: check how replies at every "
             "depth are followed, and the order"
         ),
+        counts=False,
     )
 
 
