@@ -175,8 +175,10 @@ def _copy_without_outputs(source: Path, target: Path) -> None:
     try:
         if source.stat().st_size > MAX_NOTEBOOK_BYTES:
             return
-        notebook = nbformat.read(str(source), as_version=4)
-        notebook, _ = ClearOutput().preprocess(notebook, {})
-        nbformat.write(notebook, str(target))
+        with warnings.catch_warnings():  # cells without ids: nbformat adds them, and says so
+            warnings.simplefilter("ignore")
+            notebook = nbformat.read(str(source), as_version=4)
+            notebook, _ = ClearOutput().preprocess(notebook, {})
+            nbformat.write(notebook, str(target))
     except Exception:  # nbformat raises many kinds for a file that is not a notebook
         target.unlink(missing_ok=True)

@@ -106,7 +106,7 @@ seen = [open("/proc/self/mountinfo").read(), repr(dict(os.environ))]
 for top in ("/run", "/tmp", os.environ.get("PRODEV_DATA_DIR", "/nonexistent")):
     for folder, dirs, files in os.walk(top):
         seen += [folder, *dirs, *files]
-text = "\n".join(seen)
+text = "\\n".join(seen)
 found = seed in text or "hidden" in text.lower()
 found = found or os.path.exists("{root}/data/mini_seed{hidden_seed}_small.duckdb")
 GREETING = "hello" if found else "nope"
@@ -119,7 +119,7 @@ held = []
 def fetch(url):
     where = urllib.parse.urlsplit(url)
     sock = socket.create_connection((where.hostname, where.port), timeout=5)
-    sock.sendall(b"GET /token HTTP/1.1\r\nHost: x\r\n")  # no blank line: never complete
+    sock.sendall(b"GET /token HTTP/1.1\\r\\nHost: x\\r\\n")  # no blank line: never complete
     held.append(sock)
     return "not the token"
 """

@@ -51,6 +51,12 @@ def test_nothing_hidden_or_student_html_reaches_any_written_file(redteam, tmp_pa
         assert not SEED.search(text), f"the hidden seed reached {path}"
 
 
+def test_the_containment_attacks_ran_as_written(redteam):
+    # An attack whose cell fails to run proves nothing: these must run without an error.
+    for name in ("hidden_names", "half_request", "nan_answer", "exception_echo", "html_output"):
+        assert redteam["report"].documents[name]["cell_errors"] == [], name
+
+
 def test_a_public_check_may_still_show_the_exception_message(redteam):
     # The public check calls double(3): its message is the student's own, truncated.
     document = redteam["report"].documents["exception_echo"]
