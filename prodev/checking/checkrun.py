@@ -155,7 +155,8 @@ class ChecksPlugin:
         if hidden and isinstance(exc, StudentError):
             return hidden_refusal(exc.kind, str(exc))
         if hidden and isinstance(exc, AssertionError):  # the author's words, minus any echo
-            text = self._student.without_echoes(str(exc).strip())[:HIDDEN_MESSAGE_CHARS]
+            text = str(exc).strip()[: 4 * HIDDEN_MESSAGE_CHARS]  # bounds the search below
+            text = self._student.without_echoes(text)[:HIDDEN_MESSAGE_CHARS]
             return text or "the answer is not what was expected"
         if isinstance(exc, AssertionError):  # includes StudentError: written for students
             return str(exc).strip()[:1000] or "the answer is not what was expected"
