@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import sys
@@ -58,6 +59,13 @@ def snapshot(root: Path) -> set[str]:
     }
 
 
+def another_checkout(cmdline: str) -> bool:
+    """True if the command runs or mounts another interpreter environment than this one."""
+    ours = os.path.realpath(sys.prefix)
+    prefixes = re.findall(r"(/\S+?)/(?:bin/python\S*|lib/python)", cmdline)
+    return bool(prefixes) and all(os.path.realpath(p) != ours for p in prefixes)
+
+
 def sandbox_processes() -> list[str]:
     """Processes still running as a sandbox uid, or running the worker."""
     found = []
@@ -69,6 +77,8 @@ def sandbox_processes() -> list[str]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError, ValueError):
             continue
+        if another_checkout(cmdline):
+            continue  # a grader of another checkout on this machine, with its own sandboxes
         if BASE_UID <= uid < BASE_UID + JOBS or "worker.py --scratch" in cmdline:
             found.append(f"{entry.name} uid={uid} {cmdline[:80]}")
     return found
