@@ -30,6 +30,7 @@ class Limits:
     tmp_bytes: int = 128 * 1024**2  # the sandbox's private /tmp
     output_bytes: int = 1_000_000  # printed output kept per notebook run
     startup_timeout: float = 90.0  # for a sandbox to start and import IPython, jupysql, DuckDB
+    checking_seconds: float = 180.0  # wall clock for all of one submission's checks
 
     @property
     def cpu_seconds(self) -> int:

@@ -8,11 +8,13 @@ submission's results file atomically, and moves on. Scores come only from these 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import queue
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -145,27 +147,82 @@ class _Job:
 
 
 class _CurrentStudent(Student):
-    """The `student` fixture of the batch session: answers from whichever submission is current."""
+    """The `student` fixture of the batch session: answers from whichever submission is current.
 
-    def __init__(self) -> None:
+    Paths in a request are rewritten to where the sandbox sees them: a hidden-seed dataset has a
+    neutral name there, and the request is the student's process's to read.
+    """
+
+    def __init__(self, inside_path: Callable[[str], str] = lambda path: path) -> None:
         self.target: Student = UnreadableStudent("no submission is being graded")
+        self.inside_path = inside_path
 
     def _request(self, request: dict[str, Any]) -> str:
-        return self.target._request(request)
+        return self.target._request(_rewrite_paths(request, self.inside_path))
 
     def expose(self, port: int) -> str:
         return self.target.expose(port)
 
 
+def _rewrite_paths(value: Any, inside_path: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return inside_path(value)
+    if isinstance(value, list):
+        return [_rewrite_paths(v, inside_path) for v in value]
+    if isinstance(value, dict):
+        return {k: _rewrite_paths(v, inside_path) for k, v in value.items()}
+    return value
+
+
+class CheckingDeadline(Exception):
+    """A submission's checks ran past `Limits.checking_seconds`."""
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """Raise CheckingDeadline in this (the main) thread after `seconds`: it interrupts a check
+    that waits forever on something the student's code holds (a socket, a thread, a lock).
+    Signals reach only the main thread; elsewhere there is no deadline."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise CheckingDeadline("the checks of this submission ran past their time limit")
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class BatchChecksPlugin(ChecksPlugin):
     """ChecksPlugin whose run loop grades one submission after another in the same session."""
 
-    def __init__(self, next_job: Callable[[], _Job | None], finish: Callable, **kwargs: Any):
-        self.current = _CurrentStudent()
+    def __init__(
+        self,
+        next_job: Callable[[], _Job | None],
+        finish: Callable,
+        checking_seconds: float = float("inf"),
+        inside_path: Callable[[str], str] = lambda path: path,
+        **kwargs: Any,
+    ):
+        self.current = _CurrentStudent(inside_path)
         super().__init__(self.current, **kwargs)
         self._next_job = next_job
         self._finish = finish
         self.check_seconds = 0.0
+        self.checking_seconds = checking_seconds
+
+    def _fail(self, item: pytest.Item, message: str) -> None:
+        mark = self._mark(item) or {"question": "?", "points": 0}
+        self.results[item.nodeid] = CheckResult(
+            mark["question"], item.name, float(mark["points"]), False, message,
+            self._is_hidden(item),
+        )  # fmt: skip
 
     def pytest_configure(self, config: pytest.Config) -> None:
         # Only the assertion's message is used; skip rendering source-level tracebacks.
@@ -186,10 +243,30 @@ class BatchChecksPlugin(ChecksPlugin):
             self.results.clear()
             self.current.target = job.student
             self.check_seconds = 0.0
+            deadline = time.monotonic() + self.checking_seconds
+            late = (
+                f"the checks of this notebook ran past their limit of {self.checking_seconds:g} s; "
+                "the check running then and any still to run failed"
+            )
             try:
                 for index, item in enumerate(items):
                     following = items[index + 1] if index + 1 < len(items) else None
-                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                    left = deadline - time.monotonic()
+                    if left <= 0 and not isinstance(self.current.target, UnreadableStudent):
+                        # Later checks still run (fixtures set up and torn down in order), but
+                        # they get no answers and fail at once.
+                        self.current.target = UnreadableStudent(late)
+                    try:
+                        timed = 0 < left < float("inf")
+                        with _alarm(left) if timed else contextlib.nullcontext():
+                            item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                    except CheckingDeadline:  # rang between pytest's phases, not inside one
+                        self._fail(item, "the checks of this notebook ran past their time limit")
+                    slot = getattr(job.student, "slot", None)
+                    if slot is not None:  # a check's service has stopped: its socket goes too
+                        slot.close_stopped_services()
+                if time.monotonic() >= deadline:
+                    job.facts.notes = [*(job.facts.notes or []), late]
                 job.facts.check_seconds = self.check_seconds
                 self._finish(job, list(self.results.values()))
             finally:
@@ -197,11 +274,14 @@ class BatchChecksPlugin(ChecksPlugin):
         return True
 
 
-def _prepare_datasets(dataset: Dataset, sizes: tuple[str, ...] = ("small",)) -> list[Path]:
-    """Build the public and hidden datasets before any sandbox needs them (they mount read-only)."""
-    return [
-        Path(dataset(seed=seed, size=size)) for seed in (PUBLIC_SEED, HIDDEN_SEED) for size in sizes
-    ]
+def _prepare_datasets(
+    dataset: Dataset, sizes: tuple[str, ...] = ("small",)
+) -> tuple[list[Path], list[Path]]:
+    """Build the public and hidden datasets before any sandbox needs them (they mount read-only);
+    return both lists."""
+    public = [Path(dataset(seed=PUBLIC_SEED, size=size)) for size in sizes]
+    hidden = [Path(dataset(seed=HIDDEN_SEED, size=size)) for size in sizes]
+    return public, hidden
 
 
 def _keep_open(paths: list[Path]) -> list[Any]:
@@ -225,6 +305,24 @@ def _remove_stale_workdirs() -> None:
         pid = folder.name.split("-")[2]
         if pid.isdigit() and not Path("/proc", pid).exists():
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def submission_time(submission: Submission) -> tuple[str | None, str | None]:
+    """nbgrader's submission time from timestamp.txt, and why it was ignored if it does not
+    parse (the submission is then graded as on time, and its grade says so)."""
+    text = read_timestamp(submission)
+    if text is None:
+        return None, None
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(text)
+    except Exception:  # dateutil raises several kinds for text that is not a date
+        return None, (
+            "timestamp.txt does not hold a date nbgrader can read, so no late penalty was "
+            "computed: collect the submission again"
+        )
+    return text, None
 
 
 def _default_dataset(seed: int, size: str) -> Path:
@@ -284,7 +382,7 @@ class Grader:
                 and previous.get("submission_sha256") == sha
                 and previous.get("grading_key") == key
             ):
-                submitted_at = read_timestamp(sub)
+                submitted_at, _problem = submission_time(sub)
                 if submitted_at and previous.get("timestamp") != submitted_at:
                     previous["timestamp"] = submitted_at  # resubmitted, same bytes
                     write_json_atomically(self.out / f"{sub.student}.json", previous)
@@ -321,15 +419,21 @@ class Grader:
             self._say(NOT_ISOLATED_WARNING)
         for folder in self.data_dirs:
             Path(folder).mkdir(parents=True, exist_ok=True)
-        held = _keep_open(_prepare_datasets(self.dataset))
-        plan = SandboxPlan.for_this_python(self.data_dirs)
+        public, hidden = _prepare_datasets(self.dataset)
+        held = _keep_open(public + hidden)
+        _remove_stale_workdirs()
+        workdir = Path(tempfile.mkdtemp(prefix=f"prodev-grade-{os.getpid()}-"))
+        os.chmod(workdir, 0o755)
+        # Unsandboxed, the notebook sees the grader's own files anyway: nothing to rename.
+        plan = SandboxPlan.for_this_python(
+            self.data_dirs,
+            private=hidden if mode != "none" else [],
+            staging=workdir / "renamed",
+        )
         pending: queue.Queue = queue.Queue()
         for item in todo:
             pending.put(item)
         ready: queue.Queue = queue.Queue()
-        _remove_stale_workdirs()
-        workdir = Path(tempfile.mkdtemp(prefix=f"prodev-grade-{os.getpid()}-"))
-        os.chmod(workdir, 0o755)
         slots = [self._make_slot(mode, plan, index, workdir) for index in range(self.jobs)]
         total = len(todo)
         counter = {"done": 0}
@@ -376,8 +480,10 @@ class Grader:
 
         def finish(job: _Job, results: list[CheckResult]) -> None:
             elapsed = time.monotonic() - job.started
+            submitted_at, problem = submission_time(job.submission)
+            if problem:
+                job.facts.notes = [*(job.facts.notes or []), problem]
             document = grade(job.facts, results, source.question_points(), elapsed)
-            submitted_at = read_timestamp(job.submission)
             if submitted_at:  # nbgrader's submission time, for its late penalties
                 document["timestamp"] = submitted_at
             write_json_atomically(self.out / f"{job.submission.student}.json", document)
@@ -409,6 +515,8 @@ class Grader:
         plugin = BatchChecksPlugin(
             next_job,
             finish,
+            checking_seconds=self.limits.checking_seconds,
+            inside_path=plan.inside_path,
             dataset=self.dataset,
             public_seed=PUBLIC_SEED,
             hidden_seed=HIDDEN_SEED,
@@ -420,6 +528,7 @@ class Grader:
             stop.set()
             for slot in slots:
                 slot.stop()
+                slot.close_services()
             for connection in held:
                 connection.close()
             shutil.rmtree(workdir, ignore_errors=True)

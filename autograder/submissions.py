@@ -194,6 +194,11 @@ def load_submission(path: Path | None) -> dict[str, Any]:
     """Parse a submitted notebook; NotebookError with a one-line reason if it cannot be used."""
     if path is None:
         raise NotebookError("no notebook was submitted")
+    if path.parent.parent.is_symlink():  # submitted/<student> itself points elsewhere
+        raise NotebookError(
+            f"the folder {path.parent.parent.name}/ is a symbolic link, so it was skipped: "
+            "collect the student's own folder"
+        )
     if path.is_symlink() or path.parent.is_symlink():
         raise NotebookError(f"{path.name} is a symbolic link, not a notebook: submit the file")
     try:

@@ -94,10 +94,17 @@ def test_oversized_answers_are_refused():
     assert reply["kind"] == "too_large"
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_non_finite_floats_survive(value):
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), -float("inf"), [1.0, float("nan")], decimal.Decimal("NaN")],
+)
+def test_non_finite_numbers_are_refused_with_a_clear_message(value):
+    # NaN compares unequal to everything, so `not abs(got - want) > tol` would pass it.
     reply = ask({"v": value}, op="value", name="v")
-    assert reply["ok"] and repr(reply["value"]) == repr(value)
+    assert not reply["ok"] and reply["kind"] == "not_finite"
+    assert "not a number a check can compare" in reply["message"]
+    called = ask({"f": lambda: value}, op="call", name="f", args=[], kwargs={})
+    assert called["kind"] == "not_finite"
 
 
 def test_self_referencing_containers_are_refused():

@@ -5,7 +5,9 @@ to it over the worker's stdin/stdout and kills the whole sandbox from outside wh
 What the sandbox sees: a read-only system, the Python environment and the `prodev` package, the
 dataset folder (read-only), the three worker modules, a private size-capped /tmp, and a folder of
 Unix sockets for grader-side services. Never the course's solutions, hidden checks, gradebook or
-any submission file: notebooks arrive over the pipe.
+any submission file: notebooks arrive over the pipe. Datasets built from the hidden seed appear
+only under neutral names in /run/prodev/data (see `data_mounts`). Each sandbox has its own IPC,
+network, PID, UTS and cgroup namespaces; the worker empties System V IPC between submissions.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -28,6 +30,9 @@ from prodev.errors import UserError
 WORKER_FILES = ("worker.py", "protocol.py", "forward.py")
 WORKER_DIR_INSIDE = Path("/run/prodev/worker")
 SERVICES_DIR_INSIDE = Path("/run/prodev/services")
+# Datasets the student never saw are mounted here under neutral names (`dataset-1.duckdb`):
+# their own file names carry the seed that built them.
+RENAMED_DATA_INSIDE = Path("/run/prodev/data")
 DOCKER_IMAGE = os.environ.get("PRODEV_GRADER_IMAGE", "prodev-backend-student:0.1.0")
 MODES = ("auto", "bwrap", "docker", "none")
 NOT_ISOLATED_WARNING = (
@@ -47,10 +52,20 @@ class SandboxPlan:
     python: Path  # the grader's interpreter (inside the venv)
     readonly: tuple[Path, ...]  # folders mounted read-only at the same path
     environment: dict[str, str] = field(default_factory=dict)
+    # Hidden-seed datasets: real path -> where the sandbox sees it, under a neutral name.
+    renamed: tuple[tuple[Path, Path], ...] = ()
+    staged: Path | None = None  # neutral-named links to them, mounted at RENAMED_DATA_INSIDE
 
     @classmethod
-    def for_this_python(cls, data_dirs: list[Path]) -> SandboxPlan:
-        """Mount this interpreter, its environment, the `prodev` package and `data_dirs`."""
+    def for_this_python(
+        cls,
+        data_dirs: list[Path],
+        private: list[Path] | tuple[Path, ...] = (),
+        staging: Path | None = None,
+    ) -> SandboxPlan:
+        """Mount this interpreter, its environment, the `prodev` package and `data_dirs`; each
+        file in `private` (a hidden-seed dataset) only as /run/prodev/data/dataset-N.SUFFIX,
+        through links made in the grader's folder `staging`."""
         import prodev
 
         package = Path(prodev.__file__).resolve().parent
@@ -73,7 +88,68 @@ class SandboxPlan:
         }
         if data is not None:
             env["PRODEV_DATA_DIR"] = str(data)
-        return cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env)
+        plan = cls(Path(sys.executable), tuple(dict.fromkeys(folders)), env)
+        if private and staging is not None:
+            renamed = stage_renamed([Path(p).resolve() for p in private], staging)
+            plan = replace(plan, renamed=renamed, staged=staging)
+        return plan
+
+    def inside_path(self, path: str) -> str:
+        """Where the sandbox sees the file the grader calls `path` (renamed datasets differ)."""
+        for real, inside in self.renamed:
+            if path == str(real):
+                return str(inside)
+        return path
+
+
+def stage_renamed(private: list[Path], staging: Path) -> tuple[tuple[Path, Path], ...]:
+    """Link each dataset in `private`, and the files derived from it that share its stem (such as
+    `NAME_django.sqlite`), into `staging` as `dataset-N...`; return (real path, inside path).
+
+    A bind mount shows its source path in /proc/self/mountinfo, so the sandbox mounts these
+    links, never the original files. A hard link costs nothing; across file systems, a copy.
+    """
+    staging.mkdir(parents=True, exist_ok=True)
+    os.chmod(staging, 0o755)
+    renamed = []
+    for number, real in enumerate(dict.fromkeys(private), start=1):
+        neutral = f"dataset-{number}"
+        for entry in sorted(real.parent.glob(f"{real.stem}*")):
+            if not entry.is_file() or entry.suffix in (".lock", ".tmp", ".wal"):
+                continue
+            link = staging / entry.name.replace(real.stem, neutral, 1)
+            try:
+                os.link(entry, link)
+            except OSError:
+                shutil.copy2(entry, link)
+        renamed.append((real, RENAMED_DATA_INSIDE / f"{neutral}{real.suffix}"))
+    return tuple(renamed)
+
+
+def data_mounts(plan: SandboxPlan) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """Folders to mount whole, and (source, target) files and folders to mount one by one.
+
+    A folder that holds a renamed dataset is not mounted whole: its other entries are mounted
+    one by one, and nothing whose name contains a renamed dataset's stem (the dataset, its lock
+    file, files built from it) is mounted from there at all. The staged links appear instead,
+    as /run/prodev/data. So no listing, and no line of /proc/self/mountinfo, shows a hidden
+    seed's file name.
+    """
+    whole: list[Path] = []
+    single: list[tuple[Path, Path]] = []
+    stems = [real.stem for real, _ in plan.renamed]
+    for folder in plan.readonly:
+        if not any(real.parent == folder for real, _ in plan.renamed):
+            whole.append(folder)
+            continue
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        single += [(e, e) for e in entries if not any(stem in e.name for stem in stems)]
+    if plan.staged is not None:
+        single.append((plan.staged, RENAMED_DATA_INSIDE))
+    return whole, single
 
 
 def worker_sources() -> list[Path]:
@@ -108,13 +184,17 @@ def bwrap_command(plan: SandboxPlan, slot: int, limits: Limits, services: Path) 
             argv += ["--ro-bind", str(top), str(top)]
     for etc in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf"):
         argv += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue"]
     argv += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-    mounts = [p for p in plan.readonly if not p.is_relative_to("/usr")]
-    for folder in _ancestors([*mounts, WORKER_DIR_INSIDE, SERVICES_DIR_INSIDE]):
+    whole, single = data_mounts(plan)
+    mounts = [p for p in whole if not p.is_relative_to("/usr")]
+    targets = [target for _, target in single]
+    for folder in _ancestors([*mounts, *targets, WORKER_DIR_INSIDE, SERVICES_DIR_INSIDE]):
         argv += ["--perms", "0755", "--dir", str(folder)]
     for folder in mounts:
         argv += ["--ro-bind", str(folder), str(folder)]
+    for source, target in single:
+        argv += ["--ro-bind", str(source), str(target)]
     argv += ["--perms", "0755", "--dir", str(WORKER_DIR_INSIDE)]
     for source in worker_sources():
         argv += ["--ro-bind", str(source), str(WORKER_DIR_INSIDE / source.name)]
@@ -146,9 +226,12 @@ def docker_container_spec(
     volumes = {
         str(s): {"bind": str(WORKER_DIR_INSIDE / s.name), "mode": "ro"} for s in worker_sources()
     }
+    whole, single = data_mounts(plan)
     data = plan.environment.get("PRODEV_DATA_DIR")
-    if data:
+    if data and Path(data) in whole:
         volumes[data] = {"bind": data, "mode": "ro"}
+    for source, target in single:
+        volumes[str(source)] = {"bind": str(target), "mode": "ro"}
     volumes[str(services)] = {"bind": str(SERVICES_DIR_INSIDE), "mode": "ro"}
     ulimits = [
         {"Name": "nofile", "Soft": limits.open_files, "Hard": limits.open_files},

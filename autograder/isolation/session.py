@@ -327,6 +327,41 @@ class WorkerSlot:
     def finish(self) -> None:
         """End the current submission's process (the warm parent cleans the sandbox)."""
         self._end_child()
+        self.close_services()
+
+    def close_services(self, ports: list[int] | None = None) -> None:
+        """Close the forwarded sockets of `ports` (all by default) and delete their files."""
+        for port in list(self._listeners) if ports is None else ports:
+            listener = self._listeners.pop(port, None)
+            if listener is not None:
+                with contextlib.suppress(OSError):
+                    listener.close()
+            with contextlib.suppress(OSError):
+                (self.services_dir / f"{port}.sock").unlink()
+            if port in self._exposed:
+                self._exposed.remove(port)
+
+    def close_stopped_services(self) -> None:
+        """Close the forwarded sockets whose service no longer listens on 127.0.0.1, so that no
+        later service that gets the same port is reachable from the notebook unasked."""
+        if self._listeners:
+            listening = _listening_ports()
+            self.close_services([p for p in self._listeners if p not in listening])
+
+
+def _listening_ports() -> set[int]:
+    """TCP ports with a listening socket on this host (from /proc/net; no connection made)."""
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == "0A":  # TCP_LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 def _memory_error_cell(errors: list[str], cells: int) -> int | None:

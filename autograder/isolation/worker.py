@@ -155,6 +155,31 @@ def wipe(scratch: Path) -> None:
                     os.unlink(entry.path)
 
 
+def empty_ipc(mqueue: Path = Path("/dev/mqueue")) -> None:
+    """Remove every System V shared memory segment, semaphore set and message queue, and every
+    POSIX message queue, of this sandbox's IPC namespace, so the next notebook finds none."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    removers = {
+        "shm": lambda ident: libc.shmctl(ident, ipc_rmid, None),
+        "sem": lambda ident: libc.semctl(ident, 0, ipc_rmid),
+        "msg": lambda ident: libc.msgctl(ident, ipc_rmid, None),
+    }
+    for kind, remove in removers.items():
+        try:
+            lines = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1 and fields[1].isdigit():
+                remove(int(fields[1]))
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(mqueue):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
 def describe_status(status: int) -> str:
     code = os.waitstatus_to_exitcode(status)
     if code >= 0:
@@ -309,6 +334,8 @@ def supervise(
         how = "ended"
     clean = kill_the_rest(pid, isolated)
     wipe(scratch)
+    if isolated:
+        empty_ipc()
     channel.close()
     parent_end.close()
     write_frame(

@@ -89,8 +89,7 @@ def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[
         for document in documents:
             student = document["student"]
             gb.update_or_create_student(student)
-            stamp = document.get("timestamp")
-            submitted_at = {"timestamp": parse_utc(stamp)} if isinstance(stamp, str) else {}
+            submitted_at = _submitted_at(document.get("timestamp"), parse_utc)
             submission = gb.update_or_create_submission(lab, student, **submitted_at)
             notebook = gb.find_submission_notebook(lab, lab, student)
             questions = document.get("questions", {})
@@ -113,28 +112,73 @@ def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[
         gb.db.commit()
 
 
+def _submitted_at(stamp: Any, parse_utc: Any) -> dict[str, Any]:
+    """The submission's time for nbgrader, or nothing if `stamp` does not parse (the grader has
+    already written why on that student's grade; one bad file never stops the batch)."""
+    if not isinstance(stamp, str):
+        return {}
+    try:
+        return {"timestamp": parse_utc(stamp)}
+    except Exception:  # dateutil raises several kinds for text that is not a date
+        return {}
+
+
 def read_scores(root: Path, lab: str) -> dict[str, float]:
     """Each student's total score for `lab` as the gradebook has it (for checks and tests)."""
     with _open(root) as gb:
         return {s.student.id: float(s.score) for s in gb.assignment_submissions(lab)}
 
 
+# What of a collected folder goes to autograded/: nbgrader's two files, and notebooks.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def copy_for_formgrader(root: Path, lab: str, collected: dict[str, Path]) -> list[Path]:
     """Copy each student's collected folder (submitted/<student>/LAB/, with nbgrader's
     timestamp.txt) to <root>/autograded/<student>/LAB/: formgrader lists a submission as graded,
     and opens it, only when that folder exists with the same timestamp as the gradebook's.
-    Symbolic links are not copied."""
+
+    Notebooks are copied with their outputs cleared (nbgrader's ClearOutput), so formgrader never
+    renders HTML or scripts a student's notebook stored; other files are not copied, and neither
+    is anything behind a symbolic link (the student's folder itself included)."""
     copied = []
     for student, folder in sorted(collected.items()):
         folder = Path(folder)
-        if folder.is_symlink() or not (folder / "timestamp.txt").is_file():
+        if (
+            folder.is_symlink()
+            or folder.parent.is_symlink()
+            or not (folder / "timestamp.txt").is_file()
+        ):
             continue
         target = Path(root) / "autograded" / student / lab
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(
-            folder,
-            target,
-            ignore=lambda where, names: [n for n in names if Path(where, n).is_symlink()],
-        )
+        target.mkdir(parents=True)
+        for path in sorted(folder.iterdir()):
+            if path.is_symlink() or not path.is_file():
+                continue
+            if path.name in NBGRADER_FILES:
+                shutil.copyfile(path, target / path.name)
+            elif path.suffix == ".ipynb":
+                _copy_without_outputs(path, target / path.name)
         copied.append(target)
     return copied
+
+
+def _copy_without_outputs(source: Path, target: Path) -> None:
+    """Write `source` to `target` through nbgrader's ClearOutput; a notebook that cannot be read
+    is not copied (its grade already says why)."""
+    import nbformat
+    from nbgrader.preprocessors import ClearOutput
+
+    from autograder.submissions import MAX_NOTEBOOK_BYTES
+
+    try:
+        if source.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return
+        with warnings.catch_warnings():  # cells without ids: nbformat adds them, and says so
+            warnings.simplefilter("ignore")
+            notebook = nbformat.read(str(source), as_version=4)
+            notebook, _ = ClearOutput().preprocess(notebook, {})
+            nbformat.write(notebook, str(target))
+    except Exception:  # nbformat raises many kinds for a file that is not a notebook
+        target.unlink(missing_ok=True)

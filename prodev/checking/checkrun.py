@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
+import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +21,33 @@ from prodev.checking.student import Student, StudentError
 
 # An empty ini file, so the project's own pytest settings never leak into check runs.
 _INI = Path(__file__).with_name("checks.ini")
+
+# A hidden check's message is cut here; it names what was wrong, never the data.
+HIDDEN_MESSAGE_CHARS = 300
+# A run of this many characters that also occurs in something the student's code sent back is
+# taken to be the student's text, and left out of a hidden check's message.
+ECHO_CHARS = 12
+
+# What a hidden check says when the student's code could not answer, by the reply's kind. The
+# reply's own message is the student's process speaking (it can put anything there), so a hidden
+# check never repeats it.
+HIDDEN_REFUSALS = {
+    "missing": "a name the check asks for is not defined: run the cell that defines it",
+    "unanswered": "not answered yet: replace `raise NotImplementedError()` with your code",
+    "not_callable": "the check expected a function here",
+    "not_json": "the answer is not made of numbers, strings, lists or dicts",
+    "not_finite": "the answer contains NaN or Infinity, which no check can compare",
+    "too_large": "the answer is too large",
+    "too_deep": "the answer is nested too deeply (or contains itself)",
+    "too_many_rows": "the query returned too many rows",
+    "no_rows": "the query returned no result set: write a SELECT statement",
+    "not_sql": "the answer should be a string holding a SQL query",
+    "timeout": "your code did not answer in time: look for a loop that never ends, or work "
+    "that grows too fast",
+    "crashed": "your code ended the notebook's process while answering",
+    "not_run": "the notebook could not be run, so this check could not ask it anything",
+    "open_transaction": "the function returned inside an open transaction",
+}
 
 
 @dataclass
@@ -48,7 +79,7 @@ class ChecksPlugin:
         hidden_roots: Iterable[Path] = (),
         questions: Iterable[str] | None = None,
     ):
-        self._student = student
+        self._student = EchoRecorder(student)
         self._dataset = dataset
         self.public_seed = public_seed
         self.hidden_seed = hidden_seed
@@ -84,6 +115,9 @@ class ChecksPlugin:
             config.hook.pytest_deselected(items=deselected)
         items[:] = keep
 
+    def pytest_runtest_setup(self, item) -> None:
+        self._student.forget()  # each check's message is compared with its own answers only
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -114,17 +148,117 @@ class ChecksPlugin:
         path = Path(item.path).resolve()
         return any(path.is_relative_to(root) for root in self.hidden_roots)
 
-    @staticmethod
-    def _message(call, hidden: bool, report) -> str:
+    def _message(self, call, hidden: bool, report) -> str:
         if report.skipped:
             return "skipped: " + str(report.longrepr[-1]) if report.longrepr else "skipped"
         exc = call.excinfo.value if call.excinfo else None
+        if hidden and isinstance(exc, StudentError):
+            return hidden_refusal(exc.kind, str(exc))
+        if hidden and isinstance(exc, AssertionError):  # the author's words, minus any echo
+            text = str(exc).strip()[: 4 * HIDDEN_MESSAGE_CHARS]  # bounds the search below
+            text = self._student.without_echoes(text)[:HIDDEN_MESSAGE_CHARS]
+            return text or "the answer is not what was expected"
         if isinstance(exc, AssertionError):  # includes StudentError: written for students
             return str(exc).strip()[:1000] or "the answer is not what was expected"
         name = type(exc).__name__ if exc else "error"
         if hidden or isinstance(exc, StudentError):
             return f"the check could not evaluate your answer ({name})"
         return f"the check could not evaluate your answer ({name}: {str(exc)[:300]})"
+
+
+class EchoRecorder(Student):
+    """The `student` fixture: passes every request on and keeps the text of each reply, so that
+    a hidden check's message can be stripped of anything the student's code wrote."""
+
+    def __init__(self, inner: Student):
+        self.inner = inner
+        self.replies: list[str] = []
+
+    def _request(self, request: dict[str, Any]) -> str:
+        text = self.inner._request(request)
+        self.replies.append(text)
+        return text
+
+    def expose(self, port: int) -> str:
+        return self.inner.expose(port)
+
+    def __getattr__(self, name: str) -> Any:  # anything else a subclass of Student offers
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def forget(self) -> None:
+        self.replies.clear()
+
+    def without_echoes(self, message: str) -> str:
+        """`message` with every run of ECHO_CHARS or more characters that the student's replies
+        also contain replaced by "…" (their strings, keys and refusal messages alike)."""
+        said = "\x00".join(_strings(self.replies))
+        if len(message) < ECHO_CHARS or not said:
+            return message
+        echoed = [False] * len(message)
+        for start in range(len(message) - ECHO_CHARS + 1):
+            if message[start : start + ECHO_CHARS] in said:
+                echoed[start : start + ECHO_CHARS] = [True] * ECHO_CHARS
+        out, previous = [], False
+        for char, hit in zip(message, echoed, strict=True):
+            if not hit:
+                out.append(char)
+            elif not previous:
+                out.append("…")
+            previous = hit
+        return "".join(out)
+
+
+def _strings(replies: list[str]) -> list[str]:
+    """Every string (keys included) in the JSON replies, and the raw text of unparsable ones."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                found.append(str(key))
+                walk(item)
+
+    for text in replies:
+        try:
+            walk(json.loads(text))
+        except ValueError:
+            found.append(text)
+    return found
+
+
+def _known_exception_names() -> frozenset[str]:
+    """Exception classes a hidden check may name: Python's own and those of the database and
+    network modules labs use. A class the notebook defines could be named to carry data."""
+    names: set[str] = set()
+    modules = ("builtins", "duckdb", "sqlite3", "json", "socket", "urllib.error", "http.client",
+               "asyncio", "decimal", "django.core.exceptions", "django.db")  # fmt: skip
+    for module in modules:
+        loaded = builtins if module == "builtins" else sys.modules.get(module)
+        for name, value in vars(loaded or object).items():
+            if isinstance(value, type) and issubclass(value, BaseException):
+                names.add(name)
+    return frozenset(names)
+
+
+def hidden_refusal(kind: str, message: str) -> str:
+    """What a hidden check says when the student's code could not answer: the grader's own words
+    for `kind`, and for an exception, its class name only if it is a well-known one."""
+    if kind == "exception" and message.startswith("not answered yet"):
+        return HIDDEN_REFUSALS["unanswered"]
+    if kind == "exception":
+        match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)", message)
+        name = match.group(1) if match else ""
+        if name in _known_exception_names():
+            return f"your code raised {name}"
+        return "your code raised an exception"
+    return HIDDEN_REFUSALS.get(kind, "your code could not produce an answer")
 
 
 @contextlib.contextmanager

@@ -57,11 +57,13 @@ def rows_problem(
     columns: Sequence[str] | None = None,
     ordered: bool = False,
     digits: int = 2,
+    counts: bool = True,
 ) -> str | None:
     """Say what is wrong with `actual` compared with `expected` rows, or None if they match.
 
-    The message names counts and columns, never expected values, so hidden checks can use it.
-    Numbers compare after rounding to `digits` decimals; order matters only if `ordered`.
+    The message names counts and columns, never expected values. Numbers compare after rounding
+    to `digits` decimals; order matters only if `ordered`. Hidden checks pass `counts=False`: how
+    many rows the hidden data should give is itself an expected value.
     """
     if columns is not None:
         got = [c.lower() for c in actual.columns]
@@ -71,6 +73,8 @@ def rows_problem(
     elif expected and len(actual.columns) != len(expected[0]):
         return f"expected {len(expected[0])} columns, got {len(actual.columns)}"
     if len(actual.rows) != len(expected):
+        if not counts:
+            return "the number of rows differs from the expected result"
         return f"expected {len(expected)} rows, got {len(actual.rows)}"
     got_rows = [_canonical(list(r), digits) for r in actual.rows]
     want_rows = [_canonical(list(r), digits) for r in expected]
@@ -83,6 +87,8 @@ def rows_problem(
         return None
     missing = Counter(want_rows) - Counter(got_rows)
     if missing:
+        if not counts:
+            return "some rows differ from the expected result"
         n = sum(missing.values())
         return f"{n} of {len(expected)} rows differ from the expected result"
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -46,11 +47,11 @@ def to_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return float(value)
+        return _finite(float(value))
     if isinstance(value, str):
         return str(value)
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return _finite(float(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -77,6 +78,18 @@ def to_json(value: Any, depth: int = 0) -> Any:
         "not_json",
         f"the answer is a {type(value).__name__}, which cannot be checked: "
         "return numbers, strings, lists, tuples or dicts",
+    )
+
+
+def _finite(number: float) -> float:
+    """`number` if it is an ordinary number: NaN compares unequal to everything (so it slips
+    through tolerance checks written as `not abs(a - b) > tol`) and JSON has no Infinity."""
+    if math.isfinite(number):
+        return number
+    raise AnswerError(
+        "not_finite",
+        f"the answer contains {number!r}, which is not a number a check can compare: "
+        "return a real value (or None where there is no value)",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import sys
@@ -17,12 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.config import BASE_UID, Limits  # noqa: E402
+from autograder.config import BASE_UID, HIDDEN_SEED, Limits  # noqa: E402
 from autograder.isolation.sandbox import bwrap_works  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
 
 JOBS = 2
-LIMITS = Limits(timeout=10, request_timeout=5)
+# A check that waits on something the notebook holds is cut off after checking_seconds.
+LIMITS = Limits(timeout=10, request_timeout=5, checking_seconds=20)
 PRIVATE_MARKER = "ALICE-PRIVATE-MARKER-0c41"
 ENV_MARKER = "GRADER-ENV-MARKER-9d2e"
 
@@ -49,12 +51,19 @@ class Listener:
 
 
 def snapshot(root: Path) -> set[str]:
-    skip = ("results", "data", "gradebook.db")
+    skip = ("results", "data", "gradebook.db", "autograded")
     return {
         str(p.relative_to(root))
         for p in root.rglob("*")
         if not str(p.relative_to(root)).startswith(skip)
     }
+
+
+def another_checkout(cmdline: str) -> bool:
+    """True if the command runs or mounts another interpreter environment than this one."""
+    ours = os.path.realpath(sys.prefix)
+    prefixes = re.findall(r"(/\S+?)/(?:bin/python\S*|lib/python)", cmdline)
+    return bool(prefixes) and all(os.path.realpath(p) != ours for p in prefixes)
 
 
 def sandbox_processes() -> list[str]:
@@ -68,6 +77,8 @@ def sandbox_processes() -> list[str]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError, ValueError):
             continue
+        if another_checkout(cmdline):
+            continue  # a grader of another checkout on this machine, with its own sandboxes
         if BASE_UID <= uid < BASE_UID + JOBS or "worker.py --scratch" in cmdline:
             found.append(f"{entry.name} uid={uid} {cmdline[:80]}")
     return found
@@ -87,12 +98,17 @@ def redteam(tmp_path_factory):
     mc.submit(root, "zz_control", answers=private)
     mc.submit(root, "blank", answers=mc.BLANK)
     for name, attack in ATTACKS.items():
+        if attack.link_to:
+            (root / "submitted" / name).symlink_to(root / "submitted" / attack.link_to)
+            continue
         answers = {
-            q: code.format(root=root, port=listener.port, marker=marker)
+            q: code.format(root=root, port=listener.port, marker=marker, hidden_seed=HIDDEN_SEED)
             for q, code in (attack.answers or {}).items()
         }
-        mc.submit(root, name, answers=answers, edit=attack.edit,
-                  raw=attack.raw() if attack.raw else None)  # fmt: skip
+        path = mc.submit(root, name, answers=answers, edit=attack.edit,
+                         raw=attack.raw() if attack.raw else None)  # fmt: skip
+        for filename, text in (attack.files or {}).items():
+            (path.parent / filename).write_text(text)
     for seed in (42, 9173):
         dataset(seed=seed)
     before = snapshot(root)

@@ -25,6 +25,15 @@ class Attack:
     answers: dict[str, str] | None = None
     edit: Callable[[dict[str, Any]], Any] | None = None
     raw: Callable[[], bytes] | None = None
+    files: dict[str, str] | None = None  # written beside the notebook (nbgrader's files)
+    link_to: str | None = None  # the student's folder is a symbolic link to this student's
+
+
+# Text that must never reach results/, feedback/ or autograded/ (see test_leaks.py).
+XSS_MARKER = "XSS-OUTPUT-MARKER-31c7"
+ECHO_MARKER = "ECHO-INPUT:"  # followed by the hidden check's input, -7
+CLASS_MARKER = "Input7Negative"
+COLLECTED_AT = "2026-01-05 10:00:00.000000 UTC"
 
 
 def _answers(**kw: str) -> dict[str, str]:
@@ -74,6 +83,64 @@ def _regrade_id(nb):
     meta.update(grade_id="q2_bonus", grade=True, solution=False, points=50)
 
 
+def _html_output(nb):
+    # A stored output formgrader would render: the notebook's own q3 cell "printed" a script.
+    cell = nb["cells"][_find(nb, "q3")]
+    cell["outputs"] = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {
+                "text/html": f"<script>document.title='{XSS_MARKER}'</script>",
+                "text/plain": XSS_MARKER,
+            },
+        }
+    ]
+
+
+# Names in the sandbox that would reveal the hidden seed: a listing of what is mounted, the
+# data folder, /run and /tmp, the environment, and the original hidden dataset's path.
+HIDDEN_NAMES = """import os
+seed = "seed{hidden_seed}"
+seen = [open("/proc/self/mountinfo").read(), repr(dict(os.environ))]
+for top in ("/run", "/tmp", os.environ.get("PRODEV_DATA_DIR", "/nonexistent")):
+    for folder, dirs, files in os.walk(top):
+        seen += [folder, *dirs, *files]
+text = "\\n".join(seen)
+found = seed in text or "hidden" in text.lower()
+found = found or os.path.exists("{root}/data/mini_seed{hidden_seed}_small.duckdb")
+GREETING = "hello" if found else "nope"
+"""
+
+# A request the service never finishes reading, left open while the check stops its server.
+HALF_REQUEST = """import socket, urllib.parse
+held = []
+
+def fetch(url):
+    where = urllib.parse.urlsplit(url)
+    sock = socket.create_connection((where.hostname, where.port), timeout=5)
+    sock.sendall(b"GET /token HTTP/1.1\\r\\nHost: x\\r\\n")  # no blank line: never complete
+    held.append(sock)
+    return "not the token"
+"""
+
+
+# Every answer takes 4 s, under the 5 s answer limit: without a deadline on the checking stage,
+# this one notebook would hold the batch's single checks session for 4 s per request.
+SLOW_ANSWERS = """\
+import time
+import prodev.runtime.serve as served
+answer = served._handle
+
+def slowly(*args, **kwargs):
+    time.sleep(4)
+    return answer(*args, **kwargs)
+
+served._handle = slowly
+raise NotImplementedError()
+"""
+
+
 def _nbformat3():
     return json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": []}],
                        "metadata": {}}).encode()  # fmt: skip
@@ -87,6 +154,7 @@ def _huge():
 
 
 ALL = frozenset({"q1", "q2", "q3", "q4"})
+BLANK_ANSWERS = {q: "raise NotImplementedError()\n" for q in ALL}
 
 ATTACKS: dict[str, Attack] = {
     "sys_exit": Attack(frozenset({"q2"}), _answers(q2="import sys\nsys.exit(0)\n" + WRONG_DOUBLE)),
@@ -232,4 +300,26 @@ ATTACKS: dict[str, Attack] = {
     "empty_file": Attack(ALL, raw=lambda: b""),
     "nbformat3": Attack(ALL, raw=_nbformat3),
     "fifty_megabytes": Attack(ALL, raw=_huge),
+    # Containment: each of these is graded beside the blank control like every attack above.
+    "nan_answer": Attack(
+        frozenset({"q2"}), _answers(q2="def double(x):\n    return float('nan')\n")
+    ),
+    "hidden_names": Attack(frozenset({"q3"}), _answers(q3=HIDDEN_NAMES)),
+    "half_request": Attack(frozenset({"q4"}), _answers(q4=HALF_REQUEST)),
+    "slow_answers": Attack(ALL, {**BLANK_ANSWERS, "q3": SLOW_ANSWERS}),
+    "exception_echo": Attack(
+        frozenset({"q2"}),
+        _answers(q2=f"def double(x):\n    raise ValueError(f'{ECHO_MARKER}{{{{x}}}}')\n"),
+    ),
+    "exception_class_name": Attack(
+        frozenset({"q2"}),
+        _answers(
+            q2="def double(x):\n"
+            "    name = f'Input{{abs(x)}}Negative' if x < 0 else 'Positive'\n"
+            "    raise type(name, (Exception,), {{}})()\n"
+        ),
+    ),
+    "symlinked_folder": Attack(ALL, link_to="aa_control"),
+    "bad_timestamp": Attack(frozenset(), files={"timestamp.txt": "the day before the deadline"}),
+    "html_output": Attack(frozenset(), edit=_html_output, files={"timestamp.txt": COLLECTED_AT}),
 }

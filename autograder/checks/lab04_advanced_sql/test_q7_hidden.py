@@ -39,6 +39,7 @@ def test_q7_on_unseen_data(student, stayhub_unseen, reference):
             "on a dataset you have not seen, your ranking differs: check the status filter, "
             "the partition and the tie rule"
         ),
+        counts=False,
     )
 
 
@@ -58,7 +59,7 @@ def test_q7_ties_share_a_rank(student, stayhub_unseen, reference):
         have = sorted((tuple(r) for r in got if r and r[0] == city), key=repr)
         wrong += want != have
     assert not wrong, (
-        f"in {wrong} of the {len(tied)} cities where properties tie on confirmed bookings, "
-        "your rows differ: tied properties share a rank, the next rank is skipped, and every "
-        "property ranked 3 or better is kept"
+        "in cities where properties tie on confirmed bookings, your rows differ: tied "
+        "properties share a rank, the next rank is skipped, and every property ranked 3 or "
+        "better is kept"
     )

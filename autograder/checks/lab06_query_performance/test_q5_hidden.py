@@ -28,5 +28,5 @@ def test_unseen_data(student, stayhub_unseen):
     query = statements[0]
     got = sorted(fetch(con, query)[1])
     expected = sorted(con.execute(ORIGINAL.replace("{bookings}", bookings)).fetchall())
-    assert got == expected, f"on other data, the rows differ ({len(got)} vs {len(expected)} rows)"
+    assert got == expected, "on other data, the rows differ from the original query's"
     assert duckdb_profile(con, query).files_read == 1, "on other data, more than one file is read"

@@ -43,8 +43,7 @@ def test_edges_on_unseen_data(student, stayhub_unseen):
         snapshot=[COUNTS],
     )
     assert back_to_back.error is None, (
-        f"a stay starting the day another ends was refused ({back_to_back.error}): "
-        "the nights do not overlap"
+        "a stay starting the day another ends was refused: the nights do not overlap"
     )
     assert back_to_back.after[0][0] == [
         back_to_back.before[0][0][0] + 1,
@@ -54,9 +53,7 @@ def test_edges_on_unseen_data(student, stayhub_unseen):
     over_cancelled = orm_call(
         student, "book_stay", data, guest, prop, start.isoformat(), 2, "paypal"
     )
-    assert over_cancelled.error is None, (
-        f"nights held only by a cancelled booking were refused ({over_cancelled.error})"
-    )
+    assert over_cancelled.error is None, "nights held only by a cancelled booking were refused"
     prop, guest, start, _ = booking_with(data, "pending")
     over_pending = orm_call(
         student,

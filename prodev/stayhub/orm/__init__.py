@@ -8,6 +8,7 @@ compatible settings first (the practice API), adds the StayHub app to them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -68,11 +69,20 @@ def database_for(dataset: str | Path) -> Path:
 
 
 def working_copy(dataset: str | Path) -> Path:
-    """A fresh private copy of the migrated database that code may change freely."""
+    """A fresh private copy of the migrated database that code may change freely.
+
+    Only the newest copy is kept: making one deletes the copies made before (with SQLite's
+    journal files), which every caller has stopped using by then, since each call, or each
+    `setup`, switches Django to the new one. Without this, every observed ORM call would leave
+    a full database behind until a size-capped /tmp is full.
+    """
     global _work_dir
-    if _work_dir is None:
+    if _work_dir is None or not _work_dir.is_dir():
         _work_dir = Path(tempfile.mkdtemp(prefix="prodev-orm-"))
     source = database_for(dataset)
+    for old in _work_dir.iterdir():
+        with contextlib.suppress(OSError):
+            old.unlink()
     fd, name = tempfile.mkstemp(suffix=".sqlite", dir=_work_dir)
     os.close(fd)
     shutil.copyfile(source, name)
