@@ -10,10 +10,9 @@ from __future__ import annotations
 import html
 import shutil
 from pathlib import Path
-from typing import Any
 
-from autograder.results.scoring import read_result
-from autograder.submissions import CourseError
+from autograder.results.document import ResultsDocument, read_results_if_valid, results_files
+from prodev.course.layout import CourseError
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; color: #1f2328; }
@@ -23,7 +22,7 @@ th, td { border-bottom: 1px solid #d0d7de; padding: .4rem .6rem; text-align: lef
 """
 
 
-def render(document: dict[str, Any], lab: str) -> str:
+def render(document: ResultsDocument, lab: str) -> str:
     """The feedback page for one results document."""
     e = html.escape
     rows = []
@@ -75,9 +74,9 @@ def write_feedback(results_dir: Path, lab: str, target: Path | None = None) -> l
     target = Path(target) if target else folder / "feedback"
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in sorted(folder.glob("*.json")):
-        document = read_result(path)
-        if not document or not isinstance(document.get("student"), str):
+    for path in results_files(folder):
+        document = read_results_if_valid(path)
+        if document is None:
             continue
         page = target / f"{path.stem}.html"
         page.write_text(render(document, lab), encoding="utf-8")

@@ -7,6 +7,7 @@ an interrupted or concurrent build never leaves a half-written database under th
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -23,8 +24,13 @@ GENERATOR_VERSION = "3"
 _TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]+\.tmp(\.wal|\.tmp)?$")
 
 
-def default_path(seed: int = PUBLIC_SEED, size: str = "small") -> Path:
-    """`data/stayhub_<size>_seed<seed>.duckdb` in the course's data folder."""
+def default_path(seed: int = PUBLIC_SEED, size: str = "small", *, opaque: bool = False) -> Path:
+    """`data/stayhub_<size>_seed<seed>.duckdb` in the course's data folder; with `opaque`, a name
+    made from a hash of the seed instead, which does not show it (for a secret seed: the file is
+    visible inside the grading sandbox)."""
+    if opaque:
+        digest = hashlib.sha256(f"stayhub dataset {int(seed)}".encode()).hexdigest()[:16]
+        return data_dir() / f"stayhub_{size}_{digest}.duckdb"
     return data_dir() / f"stayhub_{size}_seed{int(seed)}.duckdb"
 
 
@@ -68,12 +74,13 @@ def build(
     return target
 
 
-def dataset_path(seed: int = PUBLIC_SEED, size: str = "small") -> Path:
-    """The default dataset path for `seed` and `size`, building it first if it is missing.
+def dataset_path(seed: int = PUBLIC_SEED, size: str = "small", *, opaque: bool = False) -> Path:
+    """The default dataset path for `seed` and `size` (see `default_path` for `opaque`), building
+    it first if it is missing.
 
     Cheap when the file exists (one stat, no DuckDB import). When several processes ask at once,
     one builds under a lock file and the others wait and reuse its file."""
-    path = default_path(seed, size)
+    path = default_path(seed, size, opaque=opaque)
     if _is_current(path):
         return path
     lock_path = path.parent / f".{path.name}.lock"
