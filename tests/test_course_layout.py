@@ -202,9 +202,17 @@ def test_grading_names_hidden_datasets_without_the_seed(tmp_path, monkeypatch):
     from prodev.stayhub.data import files
 
     built = []
-    monkeypatch.setattr(files, "build", lambda seed, size, out: built.append(out) or out)
+
+    def build(seed: int, size: str, out: Path, **_) -> Path:
+        built.append(seed)
+        out.write_text(f"{seed}")
+        return out
+
+    monkeypatch.setattr(files, "build", build)
     path = grading_dataset(seed=SAMPLE_HIDDEN_SEED, size="small")
-    assert built == [path] and str(SAMPLE_HIDDEN_SEED) not in path.name
+    assert built == [SAMPLE_HIDDEN_SEED] and path.read_text() == str(SAMPLE_HIDDEN_SEED)
+    assert str(SAMPLE_HIDDEN_SEED) not in path.name and path.parent == tmp_path
+    assert grading_dataset(seed=SAMPLE_HIDDEN_SEED, size="small") == path and len(built) == 1
     assert grading_dataset(seed=PUBLIC_SEED, size="small").name == "stayhub_small_seed42.duckdb"
 
 
