@@ -17,9 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.config import BASE_UID, Limits  # noqa: E402
+from autograder.config import BASE_UID, SAMPLE_HIDDEN_SEED, Limits  # noqa: E402
 from autograder.isolation.sandbox import bwrap_works  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
+from prodev.course.paths import PUBLIC_SEED  # noqa: E402
 
 JOBS = 2
 LIMITS = Limits(timeout=10, request_timeout=5)
@@ -93,7 +94,7 @@ def redteam(tmp_path_factory):
         }
         mc.submit(root, name, answers=answers, edit=attack.edit,
                   raw=attack.raw() if attack.raw else None)  # fmt: skip
-    for seed in (42, 9173):
+    for seed in (PUBLIC_SEED, SAMPLE_HIDDEN_SEED):
         dataset(seed=seed)
     before = snapshot(root)
     os.environ["PRODEV_REDTEAM_SECRET"] = ENV_MARKER
