@@ -99,8 +99,10 @@ def _write_template(source: Path, partial: Path) -> None:
         Token.objects.create(user=user)
     finally:
         connections.close_all()
-    with sqlite3.connect(partial) as con:  # leave a single self-contained file
-        con.execute("PRAGMA journal_mode=DELETE")
+    con = sqlite3.connect(partial)
+    try:
+        con.execute("PRAGMA journal_mode=DELETE")  # leave a single self-contained file
+    finally:
         con.close()
 
 
