@@ -118,6 +118,7 @@ def test_hidden_material_defaults_to_the_sample_and_follows_settings(tmp_path, m
     course = Course.load(tmp_path)
     assert course.lab(mc.LAB).hidden_checks == private / mc.LAB
     assert hidden_seed(course) == 123456789012345
+    assert "123456789012345" not in repr(course) + repr(course.lab(mc.LAB)), "repr may be logged"
     monkeypatch.setenv("PRODEV_HIDDEN_SEED", "77")  # the environment wins over the file
     monkeypatch.setenv("PRODEV_HIDDEN_CHECKS", "elsewhere")
     course = Course.load(tmp_path)

@@ -16,7 +16,7 @@ override the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,8 @@ class Course:
     directory_structure: str
     db_url: str
     hidden_checks: Path  # the folder holding one folder of hidden checks per lab
-    hidden_seed: int | None  # None: the grading engine's sample seed applies
+    # None: the grading engine's sample seed applies. Kept out of repr(), which may reach a log.
+    hidden_seed: int | None = field(repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> Course:
