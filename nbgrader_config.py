@@ -16,3 +16,10 @@ c.CourseDirectory.ignore = [
 ]
 # Scores come from prodev's checks, not from the check cells' exit status.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Grading with prodev: where the hidden checks live and the seed of the data they run on.
+# autograder/checks/ and its seed are a public sample; a course points the grader at a private
+# folder and a secret per-term seed (docs/grading.md). Never write the seed's number here:
+# students receive this file. PRODEV_HIDDEN_CHECKS and PRODEV_HIDDEN_SEED override these.
+c.ProdevGrader.hidden_checks = "autograder/checks"
+# c.ProdevGrader.hidden_seed = int(pathlib.Path("/srv/prodev-private/seed").read_text())

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-# The dataset seed hidden checks run on (`stayhub_unseen`). It lives here, in autograder/, which
-# is never shipped to students, so they cannot build that dataset and hard-code its answers.
-HIDDEN_SEED = 9173
+if TYPE_CHECKING:
+    from prodev.course.layout import Course
+
+# The sample seed of the datasets hidden checks run on (`stayhub_unseen`), for a course that sets
+# none. It lives here, in autograder/, which is never shipped to students; a course sets its own
+# secret seed per term (c.ProdevGrader.hidden_seed or PRODEV_HIDDEN_SEED, see docs/grading.md).
+SAMPLE_HIDDEN_SEED = 9173
+
+
+def hidden_seed(course: Course) -> int:
+    """The seed hidden checks run on when grading `course`: its setting, else the sample seed."""
+    return course.hidden_seed if course.hidden_seed is not None else SAMPLE_HIDDEN_SEED
+
 
 # Defaults of `prodev grade` and of `Grader`/`grade_lab`, defined once so that they cannot drift.
 DEFAULT_JOBS = 2  # submissions graded at once, one sandbox each

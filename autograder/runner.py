@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, HIDDEN_SEED, Limits
+from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, Limits, hidden_seed
 from autograder.isolation.sandbox import (
     NOT_ISOLATED_WARNING,
     SERVICES_DIR_INSIDE,
@@ -40,18 +40,16 @@ from autograder.isolation.sandbox import (
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
 from autograder.logs import SubmissionLog, submission_log
-from autograder.results.scoring import (
+from autograder.results.document import (
     RESULTS_VERSION,
-    SubmissionFacts,
-    format_table,
-    grade,
-    read_result,
-    write_grades_csv,
-    write_json_atomically,
+    ResultsDocument,
+    read_results_if_valid,
+    results_files,
+    write_results,
 )
+from autograder.results.scoring import SubmissionFacts, format_table, grade, write_grades_csv
 from autograder.results.shards import Shard, select_submissions
 from autograder.submissions import (
-    CourseError,
     LabSource,
     Submission,
     assemble,
@@ -62,62 +60,30 @@ from autograder.submissions import (
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import Student
-from prodev.course.paths import PUBLIC_SEED, data_dir, project_root
+from prodev.course.layout import Course, CourseError, Lab
+from prodev.course.paths import PUBLIC_SEED, data_dir
 from prodev.runtime.notebook import NotebookError
 
 Dataset = Callable[..., Path]
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Lab:
-    """Where a lab's source notebook and checks live in a course root."""
-
-    root: Path
-    name: str
-
-    @property
-    def source_notebook(self) -> Path:
-        return self.root / "solutions" / self.name / f"{self.name}.ipynb"
-
-    @property
-    def public_checks(self) -> Path:
-        return self.root / "solutions" / self.name / "checks"
-
-    @property
-    def hidden_checks(self) -> Path:
-        return self.root / "autograder" / "checks" / self.name
-
-    def check_paths(self) -> list[Path]:
-        return [p for p in (self.public_checks, self.hidden_checks) if p.is_dir()]
-
-    def validate(self) -> None:
-        if not self.source_notebook.is_file():
-            known = (
-                sorted(p.name for p in (self.root / "solutions").glob("lab*") if p.is_dir())
-                if (self.root / "solutions").is_dir()
-                else []
-            )
-            raise CourseError(
-                f"unknown lab {self.name!r}: there is no {self.source_notebook}. "
-                f"Labs in this course: {', '.join(known) or 'none'}"
-            )
-        if not self.check_paths():
-            raise CourseError(
-                f"{self.name} has no checks: expected {self.public_checks} and/or "
-                f"{self.hidden_checks}"
-            )
-
-    def grading_key(self) -> str:
-        """A hash of everything that decides grades: source notebook and every check file."""
-        digest = hashlib.sha256(f"results-v{RESULTS_VERSION}".encode())
-        files = [self.source_notebook]
-        for folder in self.check_paths():
-            files += sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
-        for path in files:
-            digest.update(str(path.relative_to(self.root)).encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+def grading_key(lab: Lab, seed: int) -> str:
+    """A hash of everything that decides grades: the source notebook, every check file and the
+    hidden seed. A results file graded under another key is graded again."""
+    digest = hashlib.sha256(f"results-v{RESULTS_VERSION}|seed {seed}".encode())
+    files = [("source", lab.source_dir, lab.source_notebook)]
+    for kind, folder in (("public", lab.public_checks), ("hidden", lab.hidden_checks)):
+        if folder.is_dir():
+            files += [
+                (kind, folder, p)
+                for p in sorted(folder.rglob("*.py"))
+                if "__pycache__" not in p.relative_to(folder).parts
+            ]
+    for kind, folder, path in files:
+        digest.update(f"{kind}/{path.relative_to(folder)}".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -126,7 +92,7 @@ class BatchReport:
 
     lab: str
     out: Path
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    documents: dict[str, ResultsDocument] = field(default_factory=dict)
     graded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # student -> why no grade was written
@@ -275,12 +241,12 @@ class BatchChecksPlugin(ChecksPlugin):
 
 
 def _prepare_datasets(
-    dataset: Dataset, sizes: tuple[str, ...] = ("small",)
+    dataset: Dataset, hidden_seed: int, sizes: tuple[str, ...] = ("small",)
 ) -> tuple[list[Path], list[Path]]:
     """Build the public and hidden datasets before any sandbox needs them (they mount read-only);
     return both lists."""
     public = [Path(dataset(seed=PUBLIC_SEED, size=size)) for size in sizes]
-    hidden = [Path(dataset(seed=HIDDEN_SEED, size=size)) for size in sizes]
+    hidden = [Path(dataset(seed=hidden_seed, size=size)) for size in sizes]
     return public, hidden
 
 
@@ -325,10 +291,12 @@ def submission_time(submission: Submission) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _default_dataset(seed: int, size: str) -> Path:
+def grading_dataset(seed: int, size: str) -> Path:
+    """The StayHub dataset of `seed`. Any seed but the public one gets a file name that does not
+    show it (the sandbox sees the name), so the hidden seed cannot reach a student."""
     from prodev.stayhub.data import dataset_path
 
-    return dataset_path(seed=seed, size=size)
+    return dataset_path(seed=seed, size=size, opaque=seed != PUBLIC_SEED)
 
 
 class Grader:
@@ -350,12 +318,14 @@ class Grader:
         progress: TextIO | None = None,
         shard: Shard | None = None,
     ):
-        self.lab = Lab(Path(root or project_root()).resolve(), lab)
-        self.out = Path(out or self.lab.root / "results").resolve() / lab
+        self.course = Course.load(root)
+        self.lab = Lab(self.course, lab)
+        self.hidden_seed = hidden_seed(self.course)
+        self.out = Path(out or self.course.results).resolve() / lab
         self.jobs = max(1, int(jobs))
         self.sandbox_choice = sandbox
         self.limits = limits or Limits()
-        self.dataset = dataset or _default_dataset
+        self.dataset = dataset or grading_dataset
         self.data_dirs = data_dirs if data_dirs is not None else [data_dir()]
         self.use_gradebook = gradebook
         self.force = force
@@ -370,12 +340,12 @@ class Grader:
         source = read_lab_source(self.lab.source_notebook)
         everyone = find_submissions(Path(submissions_dir), self.lab.name)
         submissions = select_submissions(everyone, self.shard, lambda s: s.student)
-        key = self.lab.grading_key()
+        key = grading_key(self.lab, self.hidden_seed)
         report = BatchReport(self.lab.name, self.out)
         todo: list[tuple[Submission, str]] = []
         for sub in submissions:
             sha = sub.sha256()
-            previous = read_result(self.out / f"{sub.student}.json")
+            previous = read_results_if_valid(self.out / f"{sub.student}.json")
             if (
                 not self.force
                 and previous
@@ -385,7 +355,7 @@ class Grader:
                 submitted_at, _problem = submission_time(sub)
                 if submitted_at and previous.get("timestamp") != submitted_at:
                     previous["timestamp"] = submitted_at  # resubmitted, same bytes
-                    write_json_atomically(self.out / f"{sub.student}.json", previous)
+                    write_results(self.out / f"{sub.student}.json", previous)
                 report.documents[sub.student] = previous
                 report.reused.append(sub.student)
                 submission_log(sub.student, "-").debug("unchanged since the last run: not graded")
@@ -419,7 +389,7 @@ class Grader:
             self._say(NOT_ISOLATED_WARNING)
         for folder in self.data_dirs:
             Path(folder).mkdir(parents=True, exist_ok=True)
-        public, hidden = _prepare_datasets(self.dataset)
+        public, hidden = _prepare_datasets(self.dataset, self.hidden_seed)
         held = _keep_open(public + hidden)
         _remove_stale_workdirs()
         workdir = Path(tempfile.mkdtemp(prefix=f"prodev-grade-{os.getpid()}-"))
@@ -486,7 +456,7 @@ class Grader:
             document = grade(job.facts, results, source.question_points(), elapsed)
             if submitted_at:  # nbgrader's submission time, for its late penalties
                 document["timestamp"] = submitted_at
-            write_json_atomically(self.out / f"{job.submission.student}.json", document)
+            write_results(self.out / f"{job.submission.student}.json", document)
             report.documents[job.submission.student] = document
             report.graded.append(job.submission.student)
             if not job.facts.unreadable:
@@ -519,7 +489,7 @@ class Grader:
             inside_path=plan.inside_path,
             dataset=self.dataset,
             public_seed=PUBLIC_SEED,
-            hidden_seed=HIDDEN_SEED,
+            hidden_seed=self.hidden_seed,
             hidden_roots=[self.lab.hidden_checks],
         )
         try:
@@ -599,22 +569,18 @@ class Grader:
     def _write_summaries(
         self, report: BatchReport, source: LabSource, submissions: list[Submission]
     ) -> None:
-        documents = (
-            [d for path in sorted(self.out.glob("*.json")) if (d := read_result(path)) is not None]
-            if self.out.is_dir()
-            else []
-        )
-        documents = [d for d in documents if isinstance(d.get("student"), str)]
+        documents = [
+            d for path in results_files(self.out) if (d := read_results_if_valid(path)) is not None
+        ]
         if documents:
             write_grades_csv(self.out / "grades.csv", documents)
         if self.use_gradebook and documents:
             from autograder.results.gradebook import copy_for_formgrader, record_grades
 
-            record_grades(self.lab.root, self.lab.name, source, documents)
+            record_grades(self.course, self.lab.name, source, documents)
             graded = {d["student"] for d in documents}
             copy_for_formgrader(
-                self.lab.root,
-                self.lab.name,
+                self.lab,
                 {s.student: s.path.parent for s in submissions if s.path and s.student in graded},
             )
 
@@ -624,4 +590,12 @@ def grade_lab(lab: str, submissions: Path, **options: Any) -> BatchReport:
     return Grader(lab, **options).grade(submissions)
 
 
-__all__ = ["BatchReport", "Grader", "Lab", "grade_lab", "format_table", "CourseError"]
+__all__ = [
+    "BatchReport",
+    "Grader",
+    "Lab",
+    "grade_lab",
+    "grading_key",
+    "format_table",
+    "CourseError",
+]

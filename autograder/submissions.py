@@ -1,6 +1,7 @@
 """Find submissions, read them without trusting them, and decide which cells run.
 
-Cells are matched to the lab's source notebook (solutions/LAB/LAB.ipynb) by nbgrader grade id.
+Cells are matched to the lab's source notebook (`Lab.source_notebook`, solutions/LAB/LAB.ipynb
+in this repository) by nbgrader grade id.
 Locked cells (setup and the like) always run as the source has them, whatever the submission
 says; answer cells come from the submission (the first cell with that grade id); check cells
 never run in the sandbox, since checks run in the grader. Points and questions come only from
@@ -15,17 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prodev.errors import UserError
+from prodev.course.layout import CourseError
 from prodev.runtime.notebook import NotebookError, cell_source, is_self_check_call, read_notebook
 
 # Bigger notebooks are not run (a lab with outputs is well under this).
 MAX_NOTEBOOK_BYTES = 20_000_000
 # A locked cell that only runs the self-check (like "check all"): checks run in the grader.
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
-
-
-class CourseError(UserError):
-    """The instructor asked for something that is not there; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class LabSource:
 
 
 def read_lab_source(path: Path) -> LabSource:
-    """Read solutions/LAB/LAB.ipynb; raise CourseError if it cannot be used for grading."""
+    """Read a lab's source notebook; raise CourseError if it cannot be used for grading."""
     try:
         nb = read_notebook(path)
     except NotebookError as exc:

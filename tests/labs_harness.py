@@ -1,7 +1,8 @@
 """Find every lab and grade variants of its notebook in this process, for tests/test_labs.py.
 
-A lab is `solutions/labNN_slug/` (source notebook and public checks), its release in `labs/`,
-its hidden checks in `autograder/checks/` and its wrong answers in `tests/fixtures/`. Grading a
+Where a lab's parts live comes from the course model (`prodev.course.layout`): the source
+notebook and public checks (solutions/), the release (labs/), the hidden checks (autograder/checks/
+unless the course's settings say otherwise); its wrong answers are in `tests/fixtures/`. Grading a
 variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
 its code cells with `prodev.runtime.notebook.run_cells` and then the public and hidden checks with
 `prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
@@ -18,53 +19,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.config import hidden_seed
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import InProcessStudent
+from prodev.course import layout
 from prodev.course.paths import PUBLIC_SEED
 from prodev.runtime.notebook import cell_source, code_to_run, read_notebook, run_cells
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _hidden_seed() -> int:
-    """The seed the grader runs hidden checks on, so the tests prove what grading will see."""
-    try:
-        from autograder.config import HIDDEN_SEED
-    except ImportError:  # a checkout without the grading engine
-        return 9173
-    return int(HIDDEN_SEED)
-
-
-HIDDEN_SEED = _hidden_seed()
+COURSE = layout.Course.load(ROOT)
+# The seed the grader runs hidden checks on, so the tests prove what grading will see.
+HIDDEN_SEED = hidden_seed(COURSE)
 
 HEADING = re.compile(r"^###\s+Question\s+(\d+[a-z]?)\s+\((\d+(?:\.\d+)?)\s+points?\)", re.M)
 
 
 @dataclass(frozen=True)
 class Lab:
-    """Where the parts of one lab live."""
+    """A lab of this checkout: its parts where the course model puts them, and its wrong answers."""
 
     name: str
 
     @property
+    def layout(self) -> layout.Lab:
+        return layout.Lab(COURSE, self.name)
+
+    @property
     def source_dir(self) -> Path:
-        return ROOT / "solutions" / self.name
+        return self.layout.source_dir
 
     @property
     def source(self) -> Path:
-        return self.source_dir / f"{self.name}.ipynb"
+        return self.layout.source_notebook
 
     @property
     def release_dir(self) -> Path:
-        return ROOT / "labs" / self.name
+        return self.layout.release_dir
 
     @property
     def release(self) -> Path:
-        return self.release_dir / f"{self.name}.ipynb"
+        return self.layout.release_notebook
 
     @property
     def hidden_dir(self) -> Path:
-        return ROOT / "autograder" / "checks" / self.name
+        return self.layout.hidden_checks
 
     @property
     def wrong_dir(self) -> Path:
@@ -80,11 +78,7 @@ class Lab:
 
 def discover_labs() -> list[Lab]:
     """Every lab with a source notebook in solutions/."""
-    return [
-        Lab(p.name)
-        for p in sorted((ROOT / "solutions").glob("lab[0-9][0-9]_*"))
-        if (p / f"{p.name}.ipynb").is_file()
-    ]
+    return [Lab(name) for name in COURSE.labs()]
 
 
 def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
@@ -140,9 +134,9 @@ def question_of(wrong_answer: Path) -> str:
 
 
 def _dataset(seed: int, size: str) -> Path:
-    from prodev.stayhub.data import dataset_path
+    from autograder.runner import grading_dataset  # the files grading uses, named as it names them
 
-    return dataset_path(seed=seed, size=size)
+    return grading_dataset(seed=seed, size=size)
 
 
 def cells_to_grade(nb: dict[str, Any]) -> list[str]:
@@ -188,12 +182,12 @@ def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
     lab = Lab(lab_name)
     if variant == "blank":
         nb = read_notebook(lab.release)
-        return tuple(grade(nb, lab.release_dir, lab.release_dir / "checks", lab.hidden_dir))
+        return tuple(grade(nb, lab.release_dir, lab.layout.released_checks, lab.hidden_dir))
     nb = read_notebook(lab.source)
     if variant != "reference":
         wrong = lab.wrong_dir / variant
         nb = with_answer(nb, question_of(wrong), wrong.read_text(encoding="utf-8"))
-    return tuple(grade(nb, lab.source_dir, lab.source_dir / "checks", lab.hidden_dir))
+    return tuple(grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir))
 
 
 def by_question(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from prodev.course.bundle import FORBIDDEN, BundleError, write_student_bundle
+from prodev.course.layout import Course
 
 ROOT = Path(__file__).resolve().parents[1]
+COURSE = Course.load(ROOT)
 # The body between the marker lines (markers may sit in a comment, e.g. `-- ### BEGIN SOLUTION`).
 SOLUTION = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)^[^\n]*### END SOLUTION", re.S | re.M)
 # A solution body shorter than this is too generic to search for (e.g. `return total`).
@@ -67,7 +69,7 @@ def _where(needle: str, texts: dict[str, str]) -> list[str]:
 def solution_bodies() -> list[tuple[str, str]]:
     """(notebook, body) for every BEGIN/END SOLUTION block of every lab source."""
     bodies = []
-    for nb in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+    for nb in sorted(lab.source_notebook for lab in COURSE.all_labs()):
         for body in SOLUTION.findall(_notebook_text(nb)):
             if len(_squash(body)) >= MIN_BODY:
                 bodies.append((nb.relative_to(ROOT).as_posix(), _squash(body)))
@@ -78,10 +80,10 @@ def hidden_check_lines() -> list[tuple[str, str]]:
     """(file, line) with the most distinctive line of every hidden check file: the longest one
     that no public check of the same lab also contains."""
     picked = []
-    for path in sorted((ROOT / "autograder" / "checks").rglob("*.py")):
-        lab = path.relative_to(ROOT / "autograder" / "checks").parts[0]
+    for path in sorted(COURSE.hidden_checks.rglob("*.py")):
+        lab = path.relative_to(COURSE.hidden_checks).parts[0]
         public = " ".join(
-            _squash(p.read_text()) for p in (ROOT / "solutions" / lab / "checks").glob("*.py")
+            _squash(p.read_text()) for p in COURSE.lab(lab).public_checks.glob("*.py")
         )
         lines = [
             _squash(line)
@@ -323,13 +325,17 @@ def test_bundle_installs_without_autograder(bundle, tmp_path):
 def test_the_hidden_seed_is_not_in_the_bundle(bundle_text):
     """The seed of the datasets hidden checks run on is the grader's secret."""
     config = (ROOT / "autograder" / "config.py").read_text()
-    match = re.search(r"^HIDDEN_SEED\s*=\s*(\d+)", config, re.M)
-    if match is None:
-        pytest.skip("autograder/config.py defines no HIDDEN_SEED")
+    match = re.search(r"^SAMPLE_HIDDEN_SEED\s*=\s*(\d+)", config, re.M)
+    assert match, "autograder/config.py defines the sample SAMPLE_HIDDEN_SEED"
     seed = match.group(1)
     # The constant's definition, or the number used as a seed ("--seed 9", "seed=9", "seed9").
-    pattern = re.compile(rf"HIDDEN_SEED\s*=|(?i:seed\s*[=:]?\s*{seed}\b|seed{seed}\b)")
+    pattern = re.compile(
+        rf"(?m:^\s*\w*HIDDEN_SEED\s*=\s*\d)|(?i:seed\s*[=:]?\s*{seed}\b|seed{seed}\b)"
+    )
     found = [name for name, text in bundle_text.items() if pattern.search(text)]
     assert not found, f"the hidden seed is named in {found}"
     assert pattern.search(f"prodev data --seed {seed}") and pattern.search(f"SEED={seed}")
     assert not pattern.search("hidden_seed: int | None = None"), "a parameter name is no secret"
+    assert pattern.search("SAMPLE_HIDDEN_SEED = 12") and not pattern.search(
+        'export PRODEV_HIDDEN_SEED="$(cat seed)"'
+    ), "a definition is found, a documented setting is not"

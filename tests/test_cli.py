@@ -76,6 +76,7 @@ def test_release_honours_the_global_root(tmp_path, capsys, monkeypatch):
     """`prodev --root . release` is what the README's term example needed PRODEV_HOME for."""
     monkeypatch.delenv("PRODEV_HOME", raising=False)
     (tmp_path / "solutions" / "lab01_only").mkdir(parents=True)
+    (tmp_path / "solutions" / "lab01_only" / "lab01_only.ipynb").write_text("{}")
     assert main(["--root", str(tmp_path), "release", "lab04_advanced_sql"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("prodev release: no such lab in solutions/: lab04_advanced_sql")

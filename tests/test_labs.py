@@ -168,7 +168,7 @@ def test_release_ships_no_hidden_check(lab: Lab) -> None:
 def test_prodev_check_cli_exit_codes(lab: Lab, tmp_path: Path) -> None:
     # The reference beside a copy of its public checks, as a student's finished lab would be.
     shutil.copy(lab.source, tmp_path / lab.source.name)
-    shutil.copytree(lab.source_dir / "checks", tmp_path / "checks")
+    shutil.copytree(lab.layout.public_checks, tmp_path / "checks")
     runs = {
         "reference": subprocess.Popen(
             [*PRODEV, "check", str(tmp_path / lab.source.name)],

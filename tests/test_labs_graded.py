@@ -13,17 +13,19 @@ from pathlib import Path
 import pytest
 
 from autograder.isolation.sandbox import bwrap_works
+from prodev.course.layout import Course
 
 ROOT = Path(__file__).resolve().parents[1]
-LABS = sorted(p.name for p in (ROOT / "solutions").glob("lab[0-9][0-9]_*") if p.is_dir())
+COURSE = Course.load(ROOT)
+LABS = COURSE.labs()
 BWRAP_OK, BWRAP_WHY = bwrap_works()
 
 
 def course_with(lab: str, root: Path) -> Path:
     """A scratch course holding only this lab (source, public and hidden checks), so grading
     never writes into the checkout's gradebook or results."""
-    shutil.copytree(ROOT / "solutions" / lab, root / "solutions" / lab)
-    hidden = ROOT / "autograder" / "checks" / lab
+    shutil.copytree(COURSE.lab(lab).source_dir, root / "solutions" / lab)
+    hidden = COURSE.lab(lab).hidden_checks
     if hidden.is_dir():
         shutil.copytree(hidden, root / "autograder" / "checks" / lab)
     return root

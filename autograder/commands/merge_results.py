@@ -33,15 +33,14 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from autograder.results.scoring import format_table
     from autograder.results.shards import merge_results
-    from autograder.runner import Lab
     from autograder.submissions import read_lab_source
+    from prodev.course.layout import Course
     from prodev.course.paths import project_root
 
     root = project_root()  # --root, else $PRODEV_HOME, else this checkout (see prodev.cli)
     source = None
     if not args.no_gradebook:
-        lab = Lab(root, args.lab)
-        lab.validate()
+        lab = Course.load(root).lab(args.lab)
         source = read_lab_source(lab.source_notebook)
     report = merge_results(args.sources, args.lab, args.out)
     for folder in report.sources:

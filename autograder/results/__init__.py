@@ -1,2 +1,3 @@
-"""What grading produces: scores and results files (`scoring`), the gradebook (`gradebook`),
-feedback pages (`feedback`), shards and their merge (`shards`)."""
+"""What grading produces: the results document, its type and schema (`document`), scores
+(`scoring`), the gradebook (`gradebook`), feedback pages (`feedback`), shards and their merge
+(`shards`)."""

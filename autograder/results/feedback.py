@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from autograder.results.scoring import read_result
-from autograder.submissions import CourseError
+from autograder.results.document import ResultsDocument, read_results_if_valid, results_files
+from prodev.course.layout import CourseError
 
 # Autoescape: every value from the results document (the student's id, a check's message, a
 # cell's error, which can quote student code) is HTML-escaped, never pasted in as markup.
@@ -67,7 +66,7 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def render(document: dict[str, Any], lab: str) -> str:
+def render(document: ResultsDocument, lab: str) -> str:
     """The feedback page for one results document."""
     questions = []
     for name, t in document.get("questions", {}).items():
@@ -109,9 +108,9 @@ def write_feedback(results_dir: Path, lab: str, target: Path | None = None) -> l
     target = Path(target) if target else folder / "feedback"
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in sorted(folder.glob("*.json")):
-        document = read_result(path)
-        if not document or not isinstance(document.get("student"), str):
+    for path in results_files(folder):
+        document = read_results_if_valid(path)
+        if document is None:
             continue
         page = target / f"{path.stem}.html"
         page.write_text(render(document, lab), encoding="utf-8")

@@ -14,20 +14,26 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from autograder.submissions import CourseError, LabSource
+from autograder.results.document import ResultsDocument
+from autograder.submissions import LabSource
+from prodev.course.layout import Course, Lab, load_settings
 from prodev.course.paths import ensure_scripts_on_path
 
 
-def gradebook_url(root: Path) -> str:
-    """nbgrader's default database for a course root: <root>/gradebook.db."""
-    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+def _as_course(course: Course | Path) -> Course:
+    return course if isinstance(course, Course) else Course.load(course)
 
 
-def _open(root: Path) -> Any:
+def gradebook_url(course: Course | Path) -> str:
+    """The course's gradebook: its `CourseDirectory.db_url`, by default <root>/gradebook.db."""
+    return _as_course(course).db_url
+
+
+def _open(course: Course | Path) -> Any:
     from nbgrader.api import Gradebook
 
     ensure_scripts_on_path()
-    return Gradebook(gradebook_url(root))
+    return Gradebook(gradebook_url(course))
 
 
 def _register_lab(gb: Any, lab: str, source: LabSource) -> None:
@@ -42,20 +48,11 @@ def _register_lab(gb: Any, lab: str, source: LabSource) -> None:
             gb.update_or_create_solution_cell(cell.grade_id, lab, lab)
 
 
-def _late_penalties(root: Path) -> Any:
-    """nbgrader's AssignLatePenalties, configured from <root>/nbgrader_config.py if present."""
+def _late_penalties(course: Course) -> Any:
+    """nbgrader's AssignLatePenalties, configured from the course's nbgrader_config.py."""
     from nbgrader.preprocessors import AssignLatePenalties
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = Config()
-    path = Path(root) / "nbgrader_config.py"
-    if path.is_file():
-        try:
-            config = PyFileConfigLoader(path.name, str(path.parent)).load_config()
-        except Exception as exc:  # the instructor's own file: say which and why
-            raise CourseError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
-    assigner = AssignLatePenalties(config=config)
+    assigner = AssignLatePenalties(config=load_settings(course.root))
     assigner.init_plugin()
     return assigner
 
@@ -75,14 +72,17 @@ def _apply_late_penalty(gb: Any, assigner: Any, lab: str, student: str) -> None:
             notebook.late_submission_penalty = min(max(float(penalty), 0.0), notebook.score)
 
 
-def record_grades(root: Path, lab: str, source: LabSource, documents: list[dict[str, Any]]) -> None:
+def record_grades(
+    course: Course | Path, lab: str, source: LabSource, documents: list[ResultsDocument]
+) -> None:
     """Set every student's auto scores for `lab` from their results documents."""
     from nbgrader.api import Grade, MissingEntry
     from nbgrader.utils import parse_utc
 
-    assigner = _late_penalties(root)
+    course = _as_course(course)
+    assigner = _late_penalties(course)
 
-    with _open(root) as gb, warnings.catch_warnings():
+    with _open(course) as gb, warnings.catch_warnings():
         # nbgrader's add_submission trips a harmless SQLAlchemy autoflush warning.
         warnings.simplefilter("ignore")
         _register_lab(gb, lab, source)
@@ -123,9 +123,9 @@ def _submitted_at(stamp: Any, parse_utc: Any) -> dict[str, Any]:
         return {}
 
 
-def read_scores(root: Path, lab: str) -> dict[str, float]:
+def read_scores(course: Course | Path, lab: str) -> dict[str, float]:
     """Each student's total score for `lab` as the gradebook has it (for checks and tests)."""
-    with _open(root) as gb:
+    with _open(course) as gb:
         return {s.student.id: float(s.score) for s in gb.assignment_submissions(lab)}
 
 
@@ -133,10 +133,10 @@ def read_scores(root: Path, lab: str) -> dict[str, float]:
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
-def copy_for_formgrader(root: Path, lab: str, collected: dict[str, Path]) -> list[Path]:
+def copy_for_formgrader(lab: Lab, collected: dict[str, Path]) -> list[Path]:
     """Copy each student's collected folder (submitted/<student>/LAB/, with nbgrader's
-    timestamp.txt) to <root>/autograded/<student>/LAB/: formgrader lists a submission as graded,
-    and opens it, only when that folder exists with the same timestamp as the gradebook's.
+    timestamp.txt) to the course's autograded/<student>/LAB/: formgrader lists a submission as
+    graded, and opens it, only when that folder exists with the same timestamp as the gradebook's.
 
     Notebooks are copied with their outputs cleared (nbgrader's ClearOutput), so formgrader never
     renders HTML or scripts a student's notebook stored; other files are not copied, and neither
@@ -150,7 +150,7 @@ def copy_for_formgrader(root: Path, lab: str, collected: dict[str, Path]) -> lis
             or not (folder / "timestamp.txt").is_file()
         ):
             continue
-        target = Path(root) / "autograded" / student / lab
+        target = lab.autograded(student)
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         for path in sorted(folder.iterdir()):

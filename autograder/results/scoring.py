@@ -2,24 +2,26 @@
 
 The results file has Gradescope's `results.json` shape (`score`, `max_score`, `execution_time`,
 `tests[]` with `name`, `score`, `max_score`, `status`, `output`, `visibility`) plus `questions`
-(score, max_score and, for every zero, a one-line reason) and what grading needs to resume.
-Hidden checks appear under generic names with their messages only.
+(score, max_score and, for every zero, a one-line reason) and what grading needs to resume; its
+type and JSON Schema are in autograder/results/document.py. Hidden checks appear under generic
+names with their messages only.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from autograder.results.document import (
+    RESULTS_VERSION,
+    QuestionTotal,
+    ResultsDocument,
+    TestResult,
+)
 from prodev.checking.checkrun import CheckResult
-
-RESULTS_VERSION = 1
 
 
 @dataclass
@@ -49,11 +51,11 @@ def grade(
     results: list[CheckResult],
     question_points: dict[str, float],
     execution_time: float,
-) -> dict[str, Any]:
+) -> ResultsDocument:
     """The results.json document for one submission."""
-    tests = []
+    tests: list[TestResult] = []
     hidden_counter: dict[str, int] = {}
-    totals: dict[str, dict[str, Any]] = {}
+    totals: dict[str, QuestionTotal] = {}
     missing = facts.missing or {}
     for r in sorted(results, key=lambda r: _question_key(r.question)):
         passed = r.passed and r.question not in missing
@@ -78,13 +80,13 @@ def grade(
                 "visibility": "after_published" if r.hidden else "visible",
             }
         )
-        t = totals.setdefault(r.question, {"score": 0.0, "max_score": 0.0, "reason": None})
+        t = totals.setdefault(r.question, QuestionTotal(score=0.0, max_score=0.0, reason=None))
         t["score"] += score
         t["max_score"] += r.points
         if not passed and t["reason"] is None:
             t["reason"] = message.splitlines()[0][:300] if message else "a check failed"
     for question, points in question_points.items():
-        t = totals.setdefault(question, {"score": 0.0, "max_score": points, "reason": None})
+        t = totals.setdefault(question, QuestionTotal(score=0.0, max_score=points, reason=None))
         if t["max_score"] == 0 and points:
             t["max_score"] = points
             t["reason"] = t["reason"] or "no checks were found for this question"
@@ -98,7 +100,7 @@ def grade(
     max_score = sum(t["max_score"] for t in questions.values())
     notes = list(facts.notes or [])
     notes += [f"{label}: {why}" for label, why in (facts.skipped_cells or {}).items()]
-    return {
+    document: ResultsDocument = {
         "score": score,
         "max_score": max_score,
         "execution_time": round(execution_time, 3),
@@ -116,6 +118,7 @@ def grade(
         "grading_key": facts.grading_key,
         "results_version": RESULTS_VERSION,
     }
+    return document
 
 
 def _summary(facts: SubmissionFacts, notes: list[str]) -> str:
@@ -126,31 +129,7 @@ def _summary(facts: SubmissionFacts, notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
-    """Write `document` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_result(path: Path) -> dict[str, Any] | None:
-    """A results file written earlier, or None if absent or unreadable."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
-
-
-def write_grades_csv(path: Path, documents: Iterable[dict[str, Any]]) -> None:
+def write_grades_csv(path: Path, documents: Iterable[ResultsDocument]) -> None:
     """One row per student: total, maximum, and one column per question."""
     documents = sorted(documents, key=lambda d: d["student"])
     questions: list[str] = []
@@ -173,7 +152,7 @@ def write_grades_csv(path: Path, documents: Iterable[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def format_table(documents: list[dict[str, Any]]) -> str:
+def format_table(documents: list[ResultsDocument]) -> str:
     """The final table printed after a batch: student, score, and why points were lost."""
     rows = [("student", "score", "time", "zero questions")]
     for d in sorted(documents, key=lambda d: d["student"]):

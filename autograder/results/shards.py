@@ -5,7 +5,8 @@ positions I, I + N, I + 2N, ... of that sorted list. Every shard reads the same 
 folder, so N shards run separately grade every submission exactly once, and shard sizes differ
 by at most one. (Round-robin balances a small class better than a hash of the student id would.)
 
-Merging reads every shard's OUT/LAB/<student>.json, refuses a student graded twice with different
+Merging reads every shard's OUT/LAB/<student>.json, refuses a file that is not a valid results
+document (autograder/results/results.schema.json) and a student graded twice with different
 results, and writes the union as if one unsharded run had produced it: the per-student files,
 grades.csv, and the course's nbgrader gradebook.
 """
@@ -18,8 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autograder.results.scoring import read_result, write_grades_csv, write_json_atomically
-from autograder.submissions import CourseError
+from autograder.results.document import (
+    ResultsDocument,
+    read_results,
+    read_results_if_valid,
+    results_files,
+    write_results,
+)
+from autograder.results.scoring import write_grades_csv
+from prodev.course.layout import CourseError
 from prodev.errors import UserError
 
 SHARD_USAGE = "--shard takes I/N with 0 <= I < N, e.g. 0/4"
@@ -71,7 +79,7 @@ def select_submissions(submissions: Sequence[T], shard: Shard | None, student_of
     return [s for s in submissions if student_of(s) in mine]
 
 
-def _grade_content(document: dict[str, Any]) -> dict[str, Any]:
+def _grade_content(document: ResultsDocument) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in _TIMING_KEYS}
 
 
@@ -82,7 +90,7 @@ class MergeReport:
     lab: str
     out: Path
     sources: list[Path] = field(default_factory=list)  # the shard folders read
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    documents: dict[str, ResultsDocument] = field(default_factory=dict)
     origin: dict[str, Path] = field(default_factory=dict)  # student -> shard folder
     duplicates: list[str] = field(default_factory=list)  # graded in two shards, same result
     removed: list[str] = field(default_factory=list)  # stale files of OUT/LAB deleted
@@ -113,17 +121,17 @@ def find_shard_folders(sources: Sequence[Path], lab: str, out: Path) -> list[Pat
 def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
     """Join the shards' results into OUT/LAB/: per-student JSON and grades.csv.
 
-    A student found in two shards must have the same grade in both (timings aside); otherwise
-    CourseError names the student and both folders. Running it again gives the same files.
+    Every results file must be a valid results document (ResultsError names the file and the
+    field otherwise), and a student found in two shards must have the same grade in both
+    (timings aside); otherwise CourseError names the student and both folders. Running it again
+    gives the same files.
     """
     report = MergeReport(lab, Path(out).resolve() / lab)
     report.sources = find_shard_folders(sources, lab, Path(out))
     keys: dict[str, Path] = {}
     for folder in report.sources:
-        for path in sorted((folder / lab).glob("*.json")):
-            document = read_result(path)
-            if document is None or not isinstance(document.get("student"), str):
-                continue
+        for path in results_files(folder / lab):
+            document = read_results(path)
             student = document["student"]
             if student != path.stem:
                 raise CourseError(
@@ -153,9 +161,9 @@ def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
     report.out.mkdir(parents=True, exist_ok=True)
     for student, document in sorted(report.documents.items()):
         target = report.out / f"{student}.json"
-        if read_result(target) != document:
-            write_json_atomically(target, document)
-    for stale in sorted(report.out.glob("*.json")):
+        if read_results_if_valid(target) != document:
+            write_results(target, document)
+    for stale in results_files(report.out):
         if stale.stem not in report.documents:
             stale.unlink()
             report.removed.append(stale.name)

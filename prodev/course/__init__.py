@@ -1,1 +1,2 @@
-"""Course operations: where things live on disk, releasing labs, the student bundle."""
+"""Course operations: the course model (layout.py: where things live, from nbgrader_config.py),
+releasing labs, the student bundle."""

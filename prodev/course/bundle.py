@@ -13,12 +13,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from prodev.course.paths import project_root
-from prodev.errors import UserError
+from prodev.course.layout import SETTINGS_FILE, Course, CourseError
 
-# What students receive, relative to the course root. Folders are copied whole (minus the
-# ignored names below); a missing optional item is skipped, a missing required one is an error.
-STUDENT_DIRS = ("course", "labs", "prodev", "docs")
+# What students receive, relative to the course root, besides the release folder (labs/, or
+# what nbgrader_config.py names). Folders are copied whole (minus the ignored names below); a
+# missing optional item is skipped, a missing required one is an error.
+STUDENT_DIRS = ("course", "prodev", "docs")
 STUDENT_FILES = (
     "README.md",
     "Makefile",
@@ -28,7 +28,7 @@ STUDENT_FILES = (
     "nbgrader_config.py",
     ".gitignore",
 )
-REQUIRED = ("labs", "prodev", "Makefile", "pyproject.toml", "requirements.lock")
+REQUIRED = ("prodev", "Makefile", "pyproject.toml", "requirements.lock")
 
 # Never copied, wherever they appear: caches, checkpoints, generated data and secrets.
 IGNORED_NAMES = (
@@ -49,7 +49,8 @@ IGNORED_NAMES = (
     "*.key",
 )
 
-# Top-level paths that must never be in a bundle; checked after copying, as a last guard.
+# Top-level paths that must never be in a bundle; checked after copying, as a last guard (with
+# the course's own source, submitted, autograded and feedback folders, whatever their names).
 FORBIDDEN = (
     "solutions",
     "autograder",
@@ -65,7 +66,7 @@ FORBIDDEN = (
 )
 
 
-class BundleError(UserError):
+class BundleError(CourseError):
     """The bundle cannot be written; the message says what to do."""
 
 
@@ -82,15 +83,50 @@ def _ignored(_dir: str, names: list[str]) -> set[str]:
     return {n for n in names if any(fnmatch.fnmatch(n, pattern) for pattern in IGNORED_NAMES)}
 
 
+def _course(root: Path | None) -> Course:
+    try:
+        return Course.load(root)
+    except CourseError as exc:
+        raise BundleError(str(exc)) from None
+
+
 def student_items(root: Path | None = None) -> list[str]:
     """The top-level names of `root` that go into the student bundle, in a fixed order."""
-    root = root or project_root()
-    missing = [name for name in REQUIRED if not (root / name).exists()]
+    course = _course(root)
+    root = course.root
+    wanted = (STUDENT_DIRS[0], course.release_directory, *STUDENT_DIRS[1:], *STUDENT_FILES)
+    missing = [name for name in (course.release_directory, *REQUIRED) if not (root / name).exists()]
     if missing:
         raise BundleError(
             f"{root} is missing {', '.join(missing)}: run this from a full course checkout"
         )
-    return [name for name in (*STUDENT_DIRS, *STUDENT_FILES) if (root / name).exists()]
+    return [name for name in wanted if (root / name).exists()]
+
+
+def forbidden_items(course: Course) -> list[str]:
+    """Top-level names that must never be in a bundle of `course`."""
+    own = [
+        course.source_directory,
+        course.submitted_directory,
+        course.autograded_directory,
+        course.feedback_directory,
+    ]
+    if course.hidden_checks.is_relative_to(course.root) and course.hidden_checks != course.root:
+        own.append(course.hidden_checks.relative_to(course.root).parts[0])
+    return list(dict.fromkeys([*FORBIDDEN, *own]))
+
+
+def _refuse_a_written_seed(course: Course) -> None:
+    """Students receive nbgrader_config.py: it must not hold the course's secret seed."""
+    settings = course.root / SETTINGS_FILE
+    if course.hidden_seed is None or not settings.is_file():
+        return
+    if str(course.hidden_seed) in settings.read_text(encoding="utf-8"):
+        raise BundleError(
+            f"{settings} holds the hidden seed, and students receive that file: set "
+            "PRODEV_HIDDEN_SEED where you grade, or read the seed from a file outside the course "
+            "(docs/grading.md)"
+        )
 
 
 def _prepare_out(out: Path, force: bool) -> None:
@@ -121,11 +157,13 @@ def write_student_bundle(out: Path, root: Path | None = None, force: bool = Fals
     Refuses a non-empty `out` unless `force` (then its contents are replaced), and refuses an
     `out` inside the course itself, which would copy the bundle into itself.
     """
-    root = (root or project_root()).resolve()
+    course = _course(root)
+    root = course.root
     out = Path(out).resolve()
-    if out == root or any(out.is_relative_to(root / name) for name in STUDENT_DIRS):
-        raise BundleError(f"{out} is inside the course's own files: choose a folder outside them")
     items = student_items(root)
+    if out == root or any(out.is_relative_to(root / name) for name in items):
+        raise BundleError(f"{out} is inside the course's own files: choose a folder outside them")
+    _refuse_a_written_seed(course)
     _prepare_out(out, force)
     for name in items:
         source = root / name
@@ -133,7 +171,7 @@ def write_student_bundle(out: Path, root: Path | None = None, force: bool = Fals
             shutil.copytree(source, out / name, ignore=_ignored, symlinks=False)
         else:
             shutil.copy2(source, out / name)
-    leaked = [name for name in FORBIDDEN if (out / name).exists()]
+    leaked = [name for name in forbidden_items(course) if (out / name).exists()]
     if leaked:
         raise BundleError(
             f"the bundle in {out} contains {', '.join(leaked)}: it must not; "

@@ -1,4 +1,6 @@
-"""Generate labs/ (the student release) from solutions/ with nbgrader's generate_assignment."""
+"""Generate the student release (labs/) from the lab sources (solutions/) with nbgrader's
+generate_assignment, configured by the course's own nbgrader_config.py: the folder names, the
+files to ignore, the code stub and every other nbgrader setting the instructor chose apply."""
 
 from __future__ import annotations
 
@@ -6,37 +8,30 @@ import filecmp
 import tempfile
 from pathlib import Path
 
-from prodev.course.paths import ensure_scripts_on_path, project_root
-from prodev.errors import UserError
+from prodev.course.layout import Course, CourseError, load_settings
+from prodev.course.paths import ensure_scripts_on_path
 
 
-class ReleaseError(UserError):
+class ReleaseError(CourseError):
     pass
 
 
 def available_labs(root: Path | None = None) -> list[str]:
-    root = root or project_root()
-    return sorted(p.name for p in (root / "solutions").glob("lab[0-9][0-9]_*") if p.is_dir())
+    return Course.load(root).labs()
 
 
-def _generate(lab: str, root: Path, release_dir: Path, db: Path) -> None:
+def _generate(lab: str, course: Course, release_dir: Path, db: Path) -> None:
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
 
     ensure_scripts_on_path()
-    config = Config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.source_directory = "solutions"
+    config = load_settings(course.root)
+    config.CourseDirectory.root = str(course.root)
+    config.CourseDirectory.source_directory = course.source_directory
+    config.CourseDirectory.directory_structure = course.directory_structure
+    # Written where asked (a scratch folder for --check) with a scratch gradebook: releasing
+    # never touches the course's gradebook.
     config.CourseDirectory.release_directory = str(release_dir)
     config.CourseDirectory.db_url = f"sqlite:///{db}"
-    config.CourseDirectory.ignore = [
-        ".ipynb_checkpoints",
-        "*.pyc",
-        "__pycache__",
-        "feedback",
-        ".pytest_cache",
-    ]
-    config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     result = NbGraderAPI(config=config).generate_assignment(lab, force=True, create=True)
     if not result.get("success"):
         raise ReleaseError(
@@ -47,32 +42,35 @@ def _generate(lab: str, root: Path, release_dir: Path, db: Path) -> None:
 def release(
     labs: list[str] | None = None, root: Path | None = None, out: Path | None = None
 ) -> list[Path]:
-    """Regenerate the release of each lab (all by default) into `out` (labs/ by default)."""
-    root = root or project_root()
-    out = out or root / "labs"
-    known = available_labs(root)
+    """Regenerate the release of each lab (all by default) into `out` (default: the course's
+    release folder, labs/ unless nbgrader_config.py names another)."""
+    course = Course.load(root)
+    out = Path(out or course.release).resolve()
+    known = course.labs()
     labs = labs or known
     unknown = [lab for lab in labs if lab not in known]
     if unknown:
         raise ReleaseError(
-            f"no such lab in solutions/: {', '.join(unknown)} (known: {', '.join(known)})"
+            f"no such lab in {course.source_directory}/: {', '.join(unknown)} "
+            f"(labs in this course: {', '.join(known) or 'none'})"
         )
     with tempfile.TemporaryDirectory() as tmp:
         for lab in labs:
-            _generate(lab, root, out, Path(tmp) / "gradebook.db")
+            _generate(lab, course, out, Path(tmp) / "gradebook.db")
     return [out / lab for lab in labs]
 
 
 def stale_files(labs: list[str] | None = None, root: Path | None = None) -> list[str]:
-    """Files of labs/ that differ from a fresh release (missing, extra or changed)."""
-    root = root or project_root()
-    labs = labs or available_labs(root)
+    """Files of the release folder (labs/) that differ from a fresh release (missing, extra or
+    changed)."""
+    course = Course.load(root)
+    labs = labs or course.labs()
     stale: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = Path(tmp) / "labs"
-        release(labs, root, fresh)
+        fresh = Path(tmp) / course.release_directory
+        release(labs, course.root, fresh)
         for lab in labs:
-            stale += _diff(fresh / lab, root / "labs" / lab, f"labs/{lab}")
+            stale += _diff(fresh / lab, course.release / lab, f"{course.release_directory}/{lab}")
     return stale
 
 
@@ -82,7 +80,7 @@ def _diff(fresh: Path, current: Path, label: str) -> list[str]:
     cmp = filecmp.dircmp(fresh, current, ignore=["__pycache__", ".ipynb_checkpoints"])
     out = [f"{label}/{n} (changed)" for n in cmp.diff_files]
     out += [f"{label}/{n} (missing)" for n in cmp.left_only]
-    out += [f"{label}/{n} (not in solutions/)" for n in cmp.right_only]
+    out += [f"{label}/{n} (not in the lab's source)" for n in cmp.right_only]
     for name in cmp.common_dirs:
         out += _diff(fresh / name, current / name, f"{label}/{name}")
     # filecmp compares stat signatures shallowly; confirm "same" files byte for byte.

@@ -8,10 +8,8 @@ time), DuckDB's profile (files and rows a scan read) and median timings of inter
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -110,36 +108,18 @@ def speedup(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: 
     return statistics.median(base) / max(statistics.median(cand), 1e-9)
 
 
-def _build_once(target: Path, source: Path, build: Callable[[Path], Any]) -> Path:
-    """Build `target` from `source` unless a copy newer than the source exists.
-
-    The copy goes beside the source; if that folder is read-only, into the temp folder.
-    """
-    for candidate in (target, Path(tempfile.gettempdir()) / "prodev-derived" / target.name):
-        if candidate.exists() and candidate.stat().st_mtime >= source.stat().st_mtime:
-            return candidate
-        candidate.parent.mkdir(parents=True, exist_ok=True)
-        if os.access(candidate.parent, os.W_OK):
-            build(candidate)
-            return candidate
-    raise RuntimeError(f"no writable folder for a copy of {source}")
-
-
 def stayhub_sqlite(dataset: str | Path) -> Path:
     """A SQLite copy of a StayHub DuckDB file, made once beside it (`<name>.sqlite`)."""
-    from prodev.stayhub.data import export_sqlite
+    from prodev.stayhub.data import sqlite_copy
 
-    dataset = Path(dataset)
-    return _build_once(dataset.with_suffix(".sqlite"), dataset, lambda t: export_sqlite(dataset, t))
+    return sqlite_copy(dataset)
 
 
 def stayhub_parquet(dataset: str | Path) -> Path:
     """A Parquet copy of a StayHub DuckDB file (bookings hive-partitioned), made once beside it."""
-    from prodev.stayhub.data import export_parquet
+    from prodev.stayhub.data import parquet_copy
 
-    dataset = Path(dataset)
-    target = dataset.with_name(dataset.stem + "_parquet")
-    return _build_once(target, dataset, lambda t: export_parquet(dataset, t))
+    return parquet_copy(dataset)
 
 
 def parquet_bookings(root: str | Path) -> str:

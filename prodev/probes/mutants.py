@@ -98,11 +98,11 @@ def assert_accepts(
 def component_source(lab: str, filename: str, beside: Path | None = None) -> str:
     """The source of a lab's component: from the folder `beside` (the lab a check sits in) if it
     is there, else from the course's own copy in labs/ or solutions/."""
-    from prodev.course.paths import project_root
+    from prodev.course.layout import Course, Lab
 
-    root = project_root()
+    where = Lab(Course.load(), lab)
     candidates = [beside / filename] if beside is not None else []
-    candidates += [root / "labs" / lab / filename, root / "solutions" / lab / filename]
+    candidates += [where.release_dir / filename, where.source_dir / filename]
     for path in candidates:
         if path.is_file():
             return path.read_text(encoding="utf-8")

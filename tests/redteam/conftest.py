@@ -18,9 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.config import BASE_UID, HIDDEN_SEED, Limits  # noqa: E402
+from autograder.config import BASE_UID, SAMPLE_HIDDEN_SEED, Limits  # noqa: E402
 from autograder.isolation.sandbox import bwrap_works  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
+from prodev.course.paths import PUBLIC_SEED  # noqa: E402
 
 JOBS = 2
 # A check that waits on something the notebook holds is cut off after checking_seconds.
@@ -102,14 +103,16 @@ def redteam(tmp_path_factory):
             (root / "submitted" / name).symlink_to(root / "submitted" / attack.link_to)
             continue
         answers = {
-            q: code.format(root=root, port=listener.port, marker=marker, hidden_seed=HIDDEN_SEED)
+            q: code.format(
+                root=root, port=listener.port, marker=marker, hidden_seed=SAMPLE_HIDDEN_SEED
+            )
             for q, code in (attack.answers or {}).items()
         }
         path = mc.submit(root, name, answers=answers, edit=attack.edit,
                          raw=attack.raw() if attack.raw else None)  # fmt: skip
         for filename, text in (attack.files or {}).items():
             (path.parent / filename).write_text(text)
-    for seed in (42, 9173):
+    for seed in (PUBLIC_SEED, SAMPLE_HIDDEN_SEED):
         dataset(seed=seed)
     before = snapshot(root)
     os.environ["PRODEV_REDTEAM_SECRET"] = ENV_MARKER

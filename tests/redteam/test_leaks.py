@@ -16,7 +16,7 @@ import minicourse as mc  # noqa: E402
 from conftest import LIMITS  # noqa: E402
 from corpus import CLASS_MARKER, ECHO_MARKER, XSS_MARKER  # noqa: E402
 
-from autograder.config import HIDDEN_SEED  # noqa: E402
+from autograder.config import SAMPLE_HIDDEN_SEED as HIDDEN_SEED  # noqa: E402
 from autograder.results.feedback import write_feedback  # noqa: E402
 
 # The hidden checks' own text, what their inputs would echo as, and the student's stored HTML.

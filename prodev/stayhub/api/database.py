@@ -9,8 +9,6 @@ bookings and payments that clients POST never touch the shared dataset and vanis
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -43,18 +41,13 @@ class DatasetError(UserError, RuntimeError):
 def seed_sqlite(seed: int, size: str) -> Path:
     """The SQLite export of the StayHub dataset for `seed` and `size`, made once and cached."""
     try:
-        from prodev.stayhub.data import dataset_path, export_sqlite
+        from prodev.stayhub.data import dataset_path, sqlite_copy
     except ImportError as exc:  # pragma: no cover - depends on the checkout
         raise DatasetError(
             f"prodev.stayhub.data is not available ({exc}); pass sqlite_path= to use an existing "
             "StayHub SQLite file"
         ) from exc
-    duckdb_path = Path(dataset_path(seed=seed, size=size))
-    folder = duckdb_path.parent if os.access(duckdb_path.parent, os.W_OK) else None
-    target = Path(folder or tempfile.gettempdir()) / f"{duckdb_path.stem}.sqlite"
-    if target.exists() and target.stat().st_mtime >= duckdb_path.stat().st_mtime:
-        return target
-    return Path(export_sqlite(duckdb_path, target))  # written aside and moved in: race-safe
+    return sqlite_copy(dataset_path(seed=seed, size=size))
 
 
 def check_stayhub(path: Path) -> None:
@@ -71,34 +64,32 @@ def check_stayhub(path: Path) -> None:
         raise DatasetError(f"{path} is not a StayHub database: tables {missing} are missing")
 
 
-def _source_key(source: Path) -> str:
-    stat = source.stat()
-    raw = f"{TEMPLATE_VERSION}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
-
-
 def template_path(source: Path) -> Path:
-    """Where the template for `source` is cached: next to it if writable, else in the temp dir."""
-    name = f"{source.stem}.api-{_source_key(source)}.sqlite"
-    if os.access(source.parent, os.W_OK):
-        return source.parent / name
-    return Path(tempfile.gettempdir()) / name
+    """Where the template for `source` is cached: next to it (`<name>.api.sqlite`)."""
+    return source.with_name(f"{source.stem}.api.sqlite")
 
 
 def build_template(source: Path) -> Path:
     """The template for `source`: the StayHub tables plus Django's auth tables and the demo
-    account. Built at most once per source file (atomically, so processes may race safely)."""
+    account. Rebuilt when the source is newer or TEMPLATE_VERSION changes; built once when
+    processes race (a derived file, see prodev.stayhub.data.derived)."""
+    from prodev.stayhub.data.derived import derived_file
+
     check_stayhub(source)
-    target = template_path(source)
-    if target.exists():
-        return target
+    return derived_file(
+        template_path(source),
+        lambda partial: _write_template(source, partial),
+        sources=[source],
+        stamp=TEMPLATE_VERSION,
+    )
+
+
+def _write_template(source: Path, partial: Path) -> None:
     from django.core.management import call_command
     from django.db import connections
 
     from prodev.stayhub.api.settings import configure_django
 
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
     shutil.copyfile(source, partial)
     configure_django(str(partial))
     try:
@@ -110,13 +101,11 @@ def build_template(source: Path) -> Path:
         Token.objects.create(user=user)
     finally:
         connections.close_all()
-    with sqlite3.connect(partial) as con:  # leave a single self-contained file
-        con.execute("PRAGMA journal_mode=DELETE")
-    os.replace(partial, target)
-    for stale in target.parent.glob(f"{source.stem}.api-*.sqlite"):  # templates of older data
-        if stale != target:
-            stale.unlink(missing_ok=True)
-    return target
+    con = sqlite3.connect(partial)
+    try:
+        con.execute("PRAGMA journal_mode=DELETE")  # leave a single self-contained file
+    finally:
+        con.close()
 
 
 def server_copy(template: Path) -> Path:

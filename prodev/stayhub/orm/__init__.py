@@ -51,21 +51,14 @@ def ensure_configured() -> None:
 
 
 def database_for(dataset: str | Path) -> Path:
-    """The migrated SQLite copy of a StayHub DuckDB file, built once (beside it, or in /tmp)."""
+    """The migrated SQLite copy of a StayHub DuckDB file (`<name>_django.sqlite` beside it, or in
+    the temp folder), rebuilt when the dataset is newer."""
+    from prodev.stayhub.data.derived import derived_file
     from prodev.stayhub.orm.build import build
 
     dataset = Path(dataset).resolve()
-    for folder in (dataset.parent, Path(tempfile.gettempdir()) / "prodev-orm"):
-        target = folder / f"{dataset.stem}_django.sqlite"
-        if target.exists() and target.stat().st_mtime >= dataset.stat().st_mtime:
-            return target
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
-            return build(dataset, target)
-    raise RuntimeError(f"no writable folder for the Django copy of {dataset}")
+    target = dataset.with_name(f"{dataset.stem}_django.sqlite")
+    return derived_file(target, lambda temp: build(dataset, temp), sources=[dataset])
 
 
 def working_copy(dataset: str | Path) -> Path:
