@@ -193,7 +193,7 @@ def redis() -> Redis:
 def status() -> dict[str, dict]:
     """What runs now, for `prodev services status`: per service, whether it runs, its URL, pid,
     port, version, data directory, resident memory, and whether it is external."""
-    from prodev.services.status import service_status
+    from prodev.services.report import service_status
 
     return service_status()
 
