@@ -367,3 +367,23 @@ def test_postgres_holds_the_same_rows_as_the_duckdb_dataset(data_dir):
     finally:
         duck.close()
         pg.drop("checksum_probe")
+
+
+def test_sqlalchemy_and_django_spellings_of_the_url_connect(data_dir):
+    import sqlalchemy
+
+    from prodev import services
+
+    pg = services.postgres()
+    engine = sqlalchemy.create_engine(pg.sqlalchemy_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sqlalchemy.text("SELECT count(*) FROM users")).scalar() > 0
+    finally:
+        engine.dispose()
+    settings = pg.django_database()
+    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    conninfo = {k.lower(): v for k, v in settings.items() if k != "ENGINE"}
+    conninfo["dbname"] = conninfo.pop("name")
+    with psycopg.connect(**conninfo) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("stayhub",)

@@ -52,6 +52,23 @@ class Postgres:
         where = "external" if self.external else "embedded"
         return f"Postgres({where}, version={self.version!r}, url={_hide_password(self.url)!r})"
 
+    @property
+    def sqlalchemy_url(self) -> str:
+        """`url` spelled for SQLAlchemy and `%sql` (which pick psycopg 3 by `+psycopg`)."""
+        return self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def django_database(self) -> dict[str, Any]:
+        """An entry for Django's DATABASES setting (psycopg 3 is what Django's backend uses)."""
+        parts = urlsplit(self.url)
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": parts.path.lstrip("/"),
+            "USER": parts.username,
+            "PASSWORD": parts.password,
+            "HOST": parts.hostname,
+            "PORT": str(parts.port or 5432),
+        }
+
     def database_url(self, name: str) -> str:
         """The URL of database `name` on this server."""
         return _with_database(self.admin_url, name)
