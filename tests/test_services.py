@@ -321,9 +321,9 @@ def test_a_cloned_database_is_independent_of_the_original(data_dir):
     url = pg.clone("submission_1")
     try:
         with psycopg.connect(url) as conn:
-            conn.execute("DELETE FROM messages")
+            conn.execute("DELETE FROM reviews")
         with psycopg.connect(pg.url) as conn:
-            assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+            assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] > 0
     finally:
         pg.drop("submission_1")
     with psycopg.connect(pg.admin_url) as admin:

@@ -156,10 +156,10 @@ def _init_cluster(folder: Path, password: str) -> None:
         "unix_socket_directories = ''",
         # A disposable teaching and grading server: its data is rebuilt from the generator, so
         # it trades crash safety for speed (a template clone or a drop takes milliseconds, not
-        # a second of flushing). kill -9 loses nothing; only an operating-system crash or a
-        # power cut can damage the cluster, and then deleting it rebuilds it.
+        # a second of flushing). A commit still writes its WAL to the operating system before
+        # it returns, so kill -9 of the server loses nothing; only an operating-system crash or
+        # a power cut can damage the cluster, and then deleting it rebuilds it.
         "fsync = off",
-        "synchronous_commit = off",
         "full_page_writes = off",
     ]
     if (binaries().parent / "lib" / "pg_stat_statements.so").exists():

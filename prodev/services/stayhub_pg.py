@@ -97,11 +97,16 @@ def ensure_template(
     """Make sure the template database for `seed` and `size` exists and is current; return its
     name. `admin` is an autocommit connection; `url_for(name)` gives the URL of a database."""
     name = template_name(seed, size)
-    wanted = (int(seed), size, GENERATOR_VERSION)
-    if _database_exists(admin, name):
-        with psycopg.connect(url_for(name)) as conn:
-            if loaded_dataset(conn) == wanted:
-                return name
+    # Recorded on the database itself, so checking it needs no session in the template (a
+    # session there would make a concurrent CREATE DATABASE ... TEMPLATE fail).
+    wanted = f"StayHub {size} seed {int(seed)}, generator {GENERATOR_VERSION}"
+    found = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+        [name],
+    ).fetchone()
+    if found is not None:
+        if found[0] == wanted:
+            return name
         drop_database(admin, name)  # an older generator's rows, or a load cut short
     print(f"Loading StayHub ({size}, seed {seed}) into PostgreSQL database {name} ...")
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -111,7 +116,9 @@ def ensure_template(
     except BaseException:
         drop_database(admin, name)
         raise
-    admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
+    ident = sql.Identifier(name)
+    admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(ident))
+    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(wanted)))
     return name
 
 
