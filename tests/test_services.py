@@ -331,6 +331,18 @@ def test_a_cloned_database_is_independent_of_the_original(data_dir):
         assert found.fetchone() is None
 
 
+def test_reset_puts_the_stayhub_database_back(data_dir):
+    from prodev import services
+
+    pg = services.postgres()
+    with psycopg.connect(pg.url) as conn:
+        before = conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        conn.execute("DELETE FROM reviews")
+    pg.reset()
+    with psycopg.connect(pg.url) as conn:
+        assert conn.execute("SELECT count(*) FROM reviews").fetchone()[0] == before > 0
+
+
 def _checksum(rows) -> str:
     """SHA-256 of the rows as Python values: both drivers give int, str, Decimal, date,
     datetime and bool, so equal data gives equal sums whatever the engine."""
@@ -375,7 +387,8 @@ def test_sqlalchemy_and_django_spellings_of_the_url_connect(data_dir):
     from prodev import services
 
     pg = services.postgres()
-    engine = sqlalchemy.create_engine(pg.sqlalchemy_url)
+    assert pg.sqlalchemy_url.startswith("postgresql+psycopg://")
+    engine = pg.engine()
     try:
         with engine.connect() as conn:
             assert conn.execute(sqlalchemy.text("SELECT count(*) FROM users")).scalar() > 0

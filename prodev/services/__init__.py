@@ -57,6 +57,12 @@ class Postgres:
         """`url` spelled for SQLAlchemy and `%sql` (which pick psycopg 3 by `+psycopg`)."""
         return self.url.replace("postgresql://", "postgresql+psycopg://", 1)
 
+    def engine(self, **options: Any):
+        """A SQLAlchemy engine on the StayHub database; hand it to jupysql with `%sql engine`."""
+        import sqlalchemy
+
+        return sqlalchemy.create_engine(self.sqlalchemy_url, **options)
+
     def django_database(self) -> dict[str, Any]:
         """An entry for Django's DATABASES setting (psycopg 3 is what Django's backend uses)."""
         parts = urlsplit(self.url)

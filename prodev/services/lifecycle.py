@@ -28,7 +28,13 @@ POSTGRES_SYSTEM_USER = "embedded_postgres"
 def services_dir() -> Path:
     """`<data dir>/services`: lock files, state files and the servers' data directories."""
     path = data_dir() / "services"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ServiceError(
+            f"cannot create {path} ({error.strerror}): set PRODEV_DATA_DIR to a folder you can "
+            "write to, or set PRODEV_POSTGRES_URL and PRODEV_REDIS_URL to servers you have"
+        ) from None
     return path
 
 
