@@ -74,9 +74,15 @@ def running_postmaster() -> tuple[int, int] | None:
         pid, port = int(lines[0]), int(lines[3])
     except (OSError, ValueError, IndexError):
         return None
-    if process_running(pid, ("postgres",)) is None:
-        return None
-    return pid, port
+    import psutil
+
+    process = process_running(pid, ("postgres",))
+    try:
+        # After a reboot the pid may belong to another PostgreSQL (the system's, say).
+        ours = process is not None and str(pgdata()) in process.cmdline()
+    except psutil.Error:  # it ended meanwhile, or is not ours to inspect
+        ours = False
+    return (pid, port) if ours else None
 
 
 def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
