@@ -234,28 +234,33 @@ def test_recovery_after_kill_9(data_dir, capsys):
     assert cache.client().ping()
 
 
-def test_a_taken_port_moves_the_server_and_says_so(data_dir, capsys, monkeypatch):
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis"])
+def test_a_taken_port_moves_the_server_and_says_so(data_dir, capsys, monkeypatch, service):
     from prodev import services
 
-    old_port = services.status()["redis"].get("port") or int(
-        services.redis().url.rsplit(":", 1)[1].split("/")[0]
-    )
+    start = getattr(services, service)
+    old_port = _port(start().url)
     services.stop()
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", old_port))
         squatter.listen()
         capsys.readouterr()
-        cache = services.redis()
+        moved = start()
         said = capsys.readouterr().out
         assert f"port {old_port}" in said and "taken" in said
-        assert f":{old_port}/" not in cache.url and cache.client().ping()
+        assert _port(moved.url) != old_port and _accepts(_port(moved.url))
 
         services.stop()
-        monkeypatch.setenv("PRODEV_REDIS_PORT", str(old_port))
-        with pytest.raises(services.ServiceError, match=f"port {old_port} .* in use"):
-            services.redis()
-    monkeypatch.delenv("PRODEV_REDIS_PORT")
-    assert services.redis().client().ping()
+        variable = f"PRODEV_{service.upper()}_PORT"
+        monkeypatch.setenv(variable, str(old_port))
+        with pytest.raises(services.ServiceError, match=f"port {old_port} .* in use.*{variable}"):
+            start()
+    monkeypatch.delenv(variable)
+    assert _port(start().url) == _port(moved.url), "the last port used is kept"
 
 
 def test_a_data_directory_from_another_major_version_is_refused(own_data_dir):

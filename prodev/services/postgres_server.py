@@ -220,6 +220,12 @@ def ensure_running() -> dict:
     running = running_postmaster()
     if running:
         pid, port = running
+        if "password" not in state:
+            raise ServiceError(
+                f"PostgreSQL runs (pid {pid}) but {services_dir() / (NAME + '.json')}, which "
+                "holds its password, is missing: run `prodev services stop`, then delete "
+                f"{folder} (it is rebuilt with the StayHub data on the next start)"
+            )
         if state.get("pid") != pid or state.get("port") != port:
             state.update(pid=pid, port=port)
             write_state(NAME, state)
