@@ -307,6 +307,7 @@ def test_external_urls_are_used_instead_of_starting_servers(
 
     r = services.redis()
     assert r.external and r.url == cache.url and r.client().ping()
+    assert not (own_data_dir / "services").exists(), "external servers need no local state"
     report = services.status()
     assert not report["postgres"]["running"] and not report["redis"]["running"]
     assert report["postgres"]["external"] and report["postgres"]["url"] == external_url

@@ -150,23 +150,31 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
 
     external = os.environ.get(POSTGRES_URL_VARIABLE)
     if external:
-        with locked("postgres-external"):
-            try:
-                conn = psycopg.connect(external, autocommit=True, connect_timeout=10)
-            except psycopg.OperationalError as error:
-                raise ServiceError(
-                    f"cannot connect to {POSTGRES_URL_VARIABLE}={_hide_password(external)}: "
-                    f"{str(error).strip()}. Check the URL and that the server is up, or unset "
-                    f"{POSTGRES_URL_VARIABLE} to use the embedded server"
-                ) from None
-            with conn:
-                found = stayhub_pg.loaded_dataset(conn)
-                if found is None:
-                    print(f"Loading StayHub (small, seed {seed}) into {_hide_password(external)}")
-                    stayhub_pg.load(conn, seed)
-                elif found[0] != int(seed):
-                    print(f"note: this database holds StayHub for seed {found[0]}, not {seed}")
-                version = conn.info.parameter_status("server_version") or "?"
+        try:
+            conn = psycopg.connect(external, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as error:
+            raise ServiceError(
+                f"cannot connect to {POSTGRES_URL_VARIABLE}={_hide_password(external)}: "
+                f"{str(error).strip()}. Check the URL and that the server is up, or unset "
+                f"{POSTGRES_URL_VARIABLE} to use the embedded server"
+            ) from None
+        with conn:
+            found = stayhub_pg.loaded_dataset(conn)
+            if found is None:
+                # A lock on the server itself, not a file: loaders on other machines (two
+                # JupyterHub pods, say) wait too, and nothing is written to the local disk.
+                conn.execute("SELECT pg_advisory_lock(%s)", [stayhub_pg.LOAD_LOCK])
+                try:
+                    found = stayhub_pg.loaded_dataset(conn)
+                    if found is None:
+                        where = _hide_password(external)
+                        print(f"Loading StayHub (small, seed {seed}) into {where}")
+                        stayhub_pg.load(conn, seed)
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [stayhub_pg.LOAD_LOCK])
+            if found is not None and found[0] != int(seed):
+                print(f"note: this database holds StayHub for seed {found[0]}, not {seed}")
+            version = conn.info.parameter_status("server_version") or "?"
         return Postgres(url=external, admin_url=external, version=version, external=True)
 
     with locked(postgres_server.NAME):

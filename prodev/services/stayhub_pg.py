@@ -15,6 +15,7 @@ from prodev.stayhub.data.files import GENERATOR_VERSION
 from prodev.stayhub.data.schema import DDL, PRIMARY_KEYS, TABLES
 
 STUDENT_DATABASE = "stayhub"
+LOAD_LOCK = 0x70726F64  # the advisory lock loaders of an external database take ("prod")
 _ROWS_PER_FETCH = 10_000
 
 
