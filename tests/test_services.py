@@ -406,3 +406,22 @@ def test_sqlalchemy_and_django_spellings_of_the_url_connect(data_dir):
     conninfo["dbname"] = conninfo.pop("name")
     with psycopg.connect(**conninfo) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("stayhub",)
+
+
+def test_a_port_taken_between_the_check_and_the_start_is_detected(data_dir):
+    """The race the port check cannot close: each server's own bind failure is recognised, so
+    the start is retried on another port instead of failing."""
+    from prodev import services
+    from prodev.services import postgres_server, redis_server
+
+    services.postgres()  # make sure the cluster exists
+    services.stop()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        with pytest.raises(postgres_server.PortTaken):
+            postgres_server._start_cluster(postgres_server.pgdata(), port)
+        with pytest.raises(redis_server.PortTaken):
+            redis_server._start(port, "unused-password")
+    assert not services.status()["postgres"]["running"]
