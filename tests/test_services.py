@@ -246,6 +246,8 @@ def test_a_taken_port_moves_the_server_and_says_so(data_dir, capsys, monkeypatch
     old_port = _port(start().url)
     services.stop()
     with socket.socket() as squatter:
+        # Connections the server just closed may sit in TIME_WAIT on its port.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", old_port))
         squatter.listen()
         capsys.readouterr()
@@ -425,3 +427,18 @@ def test_a_port_taken_between_the_check_and_the_start_is_detected(data_dir):
         with pytest.raises(redis_server.PortTaken):
             redis_server._start(port, "unused-password")
     assert not services.status()["postgres"]["running"]
+
+
+def test_another_seed_gets_its_own_database_with_other_rows(data_dir):
+    from prodev import services
+
+    public, other = services.postgres(), services.postgres(seed=7)
+    assert public.url.endswith("/stayhub") and other.url.endswith("/stayhub_seed7")
+    query = "SELECT * FROM users ORDER BY user_id LIMIT 50"
+    with psycopg.connect(public.url) as a, psycopg.connect(other.url) as b:
+        assert (
+            a.execute("SELECT count(*) FROM users").fetchone()
+            == b.execute("SELECT count(*) FROM users").fetchone()
+        )
+        assert a.execute(query).fetchall() != b.execute(query).fetchall()
+        assert b.execute("SELECT seed FROM prodev.dataset").fetchone() == (7,)

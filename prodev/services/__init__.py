@@ -47,6 +47,7 @@ class Postgres:
     admin_url: str = field(repr=False)
     version: str
     external: bool = False
+    seed: int = PUBLIC_SEED
 
     def __repr__(self) -> str:
         where = "external" if self.external else "embedded"
@@ -114,9 +115,7 @@ class Postgres:
                 "database yourself (drop the StayHub tables and the `prodev` schema, then call "
                 "prodev.services.postgres() again to reload them)"
             )
-        from prodev.services.stayhub_pg import STUDENT_DATABASE
-
-        self.clone(STUDENT_DATABASE)
+        self.clone(urlsplit(self.url).path.lstrip("/"), self.seed)
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,8 @@ class Redis:
 
 def postgres(seed: int = PUBLIC_SEED) -> Postgres:
     """The course's PostgreSQL with the StayHub data for `seed`, started if it is not running.
+    Its `url` names the database `stayhub` (for seed 42, the students' seed) or
+    `stayhub_seed<N>`.
 
     With PRODEV_POSTGRES_URL set, that server and database are used instead: StayHub is loaded
     into it on first use (it must be empty of StayHub tables then)."""
@@ -175,7 +176,9 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
             if found is not None and found[0] != int(seed):
                 print(f"note: this database holds StayHub for seed {found[0]}, not {seed}")
             version = conn.info.parameter_status("server_version") or "?"
-        return Postgres(url=external, admin_url=external, version=version, external=True)
+        return Postgres(
+            url=external, admin_url=external, version=version, external=True, seed=int(seed)
+        )
 
     with locked(postgres_server.NAME):
         state = postgres_server.ensure_running()
@@ -186,7 +189,7 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
 
         with psycopg.connect(url_for("postgres"), autocommit=True) as admin:
             template = stayhub_pg.ensure_template(admin, url_for, seed)
-            student = stayhub_pg.STUDENT_DATABASE
+            student = stayhub_pg.student_database(seed)
             exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [student])
             if not exists.fetchone():
                 stayhub_pg.clone(admin, student, template)
@@ -194,6 +197,7 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
         url=url_for(student),
         admin_url=url_for("postgres"),
         version=state.get("version") or postgres_server.server_version(),
+        seed=int(seed),
     )
 
 

@@ -76,6 +76,9 @@ def new_password() -> str:
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """True if nothing listens on `host:port` now (another program may still take it later)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers do: connections closed by the last run (TIME_WAIT) do not make the
+        # port busy; a program listening on it does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -14,9 +14,13 @@ from prodev.services.errors import ServiceError
 from prodev.stayhub.data.files import GENERATOR_VERSION
 from prodev.stayhub.data.schema import DDL, PRIMARY_KEYS, TABLES
 
-STUDENT_DATABASE = "stayhub"
 LOAD_LOCK = 0x70726F64  # the advisory lock loaders of an external database take ("prod")
 _ROWS_PER_FETCH = 10_000
+
+
+def student_database(seed: int = PUBLIC_SEED) -> str:
+    """The working copy `postgres()` hands out: `stayhub` for the public seed."""
+    return "stayhub" if int(seed) == PUBLIC_SEED else f"stayhub_seed{int(seed)}"
 
 
 def template_name(seed: int = PUBLIC_SEED, size: str = "small") -> str:
