@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from prodev import services as services  # prodev.services.postgres(), prodev.services.redis()
+
 __version__ = "0.1.0"
 __all__ = ["check", "practice_api"]
 

@@ -1,0 +1,149 @@
+"""StayHub in PostgreSQL: the tables of `prodev.stayhub.data.schema`, filled with the rows of the
+DuckDB file that the same generator writes for a seed, so both engines hold the same data.
+
+Each seed is loaded once into a template database; `CREATE DATABASE ... TEMPLATE` then copies it
+in milliseconds, for the student's own `stayhub` database or for a fresh one per submission."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from prodev.course.paths import PUBLIC_SEED
+from prodev.services.errors import ServiceError
+from prodev.stayhub.data.files import GENERATOR_VERSION
+from prodev.stayhub.data.schema import DDL, PRIMARY_KEYS, TABLES
+
+LOAD_LOCK = 0x70726F64  # the advisory lock loaders of an external database take ("prod")
+_ROWS_PER_FETCH = 10_000
+
+
+def student_database(seed: int = PUBLIC_SEED) -> str:
+    """The working copy `postgres()` hands out: `stayhub` for the public seed."""
+    return "stayhub" if int(seed) == PUBLIC_SEED else f"stayhub_seed{int(seed)}"
+
+
+def template_name(seed: int = PUBLIC_SEED, size: str = "small") -> str:
+    """The template database holding StayHub for `seed` and `size`."""
+    return f"stayhub_{size}_seed{int(seed)}"
+
+
+def loaded_dataset(conn: psycopg.Connection) -> tuple[int, str, str] | None:
+    """(seed, size, generator version) recorded by `load` in this database, or None."""
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT seed, size, generator_version FROM prodev.dataset"
+            ).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return None
+    return tuple(row) if row else None
+
+
+def load(conn: psycopg.Connection, seed: int = PUBLIC_SEED, size: str = "small") -> None:
+    """Create the StayHub tables in the database `conn` is connected to and copy every row of
+    the DuckDB dataset for `seed` and `size` into them, in one transaction (all or nothing)."""
+    import duckdb
+
+    from prodev.stayhub.data.files import dataset_path
+
+    with conn.transaction():
+        existing = conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_name = ANY(%s)",
+            [TABLES],
+        ).fetchall()
+        if existing:
+            names = ", ".join(sorted(r[0] for r in existing))
+            raise ServiceError(
+                f"database {conn.info.dbname!r} already has StayHub tables ({names}) that prodev "
+                "did not load: point PRODEV_POSTGRES_URL at an empty database"
+            )
+        _skip_foreign_key_triggers(conn)
+        source = duckdb.connect(str(dataset_path(seed, size)), read_only=True)
+        try:
+            for table in TABLES:
+                conn.execute(DDL[table])
+                result = source.execute(f"SELECT * FROM {table} ORDER BY {PRIMARY_KEYS[table]}")
+                columns = sql.SQL(", ").join(sql.Identifier(d[0]) for d in result.description)
+                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), columns)
+                with conn.cursor().copy(copy_sql) as copy:
+                    while rows := result.fetchmany(_ROWS_PER_FETCH):
+                        for row in rows:
+                            copy.write_row(row)
+        finally:
+            source.close()
+        conn.execute("CREATE SCHEMA prodev")
+        conn.execute(
+            "CREATE TABLE prodev.dataset (seed integer, size text, generator_version text, "
+            "loaded_at timestamptz DEFAULT now())"
+        )
+        conn.execute(
+            "INSERT INTO prodev.dataset (seed, size, generator_version) VALUES (%s, %s, %s)",
+            [int(seed), size, GENERATOR_VERSION],
+        )
+    conn.execute("ANALYZE")  # fresh statistics, so plans in lessons are the ones PostgreSQL picks
+
+
+def _skip_foreign_key_triggers(conn: psycopg.Connection) -> None:
+    """Within the load's transaction, let COPY skip the per-row foreign-key checks (most of the
+    load's time): DuckDB enforced the same keys when the generator wrote the rows. Needs a
+    superuser, as on the embedded server; elsewhere the rows are checked one by one."""
+    try:
+        with conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+
+
+def _database_exists(admin: psycopg.Connection, name: str) -> bool:
+    return bool(admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def drop_database(admin: psycopg.Connection, name: str) -> None:
+    """Drop database `name` if it exists, ending its sessions; a template is unmarked first."""
+    if _database_exists(admin, name):
+        ident = sql.Identifier(name)
+        admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(ident))
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(ident))
+
+
+def ensure_template(
+    admin: psycopg.Connection, url_for, seed: int = PUBLIC_SEED, size: str = "small"
+) -> str:
+    """Make sure the template database for `seed` and `size` exists and is current; return its
+    name. `admin` is an autocommit connection; `url_for(name)` gives the URL of a database."""
+    name = template_name(seed, size)
+    # Recorded on the database itself, so checking it needs no session in the template (a
+    # session there would make a concurrent CREATE DATABASE ... TEMPLATE fail).
+    wanted = f"StayHub {size} seed {int(seed)}, generator {GENERATOR_VERSION}"
+    found = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+        [name],
+    ).fetchone()
+    if found is not None:
+        if found[0] == wanted:
+            return name
+        drop_database(admin, name)  # an older generator's rows, or a load cut short
+    print(f"Loading StayHub ({size}, seed {seed}) into PostgreSQL database {name} ...")
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(url_for(name), autocommit=True) as conn:
+            load(conn, seed, size)
+    except BaseException:
+        drop_database(admin, name)
+        raise
+    ident = sql.Identifier(name)
+    admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(ident))
+    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(wanted)))
+    return name
+
+
+def clone(admin: psycopg.Connection, name: str, template: str) -> None:
+    """CREATE DATABASE `name` as a copy of `template` (replacing any database called `name`)."""
+    drop_database(admin, name)
+    admin.execute(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
+    )
