@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def add_parser(sub) -> None:
@@ -26,24 +25,21 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from prodev import services
 
-    try:
-        if args.action == "start":
-            pg, cache = services.postgres(), services.redis()
-            print(f"PostgreSQL {pg.version}: {pg.url}")
-            print(f"Redis {cache.version}: {cache.url}")
-        elif args.action == "status":
-            report = services.status()
-            if args.json:
-                print(json.dumps(report, indent=2))
-            else:
-                for entry in report.values():
-                    print(_line(entry))
+    # A ServiceError is a UserError: prodev.cli.main prints it and exits 2.
+    if args.action == "start":
+        pg, cache = services.postgres(), services.redis()
+        print(f"PostgreSQL {pg.version}: {pg.url}")
+        print(f"Redis {cache.version}: {cache.url}")
+    elif args.action == "status":
+        report = services.status()
+        if args.json:
+            print(json.dumps(report, indent=2))
         else:
-            for line in services.stop():
-                print(line)
-    except services.ServiceError as error:
-        print(f"prodev services {args.action}: {error}", file=sys.stderr)
-        return 1
+            for entry in report.values():
+                print(_line(entry))
+    else:
+        for line in services.stop():
+            print(line)
     return 0
 
 

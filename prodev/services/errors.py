@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from prodev.errors import UserError
 
-class ServiceError(RuntimeError):
+
+class ServiceError(UserError, RuntimeError):
     """A server could not be started, reached or stopped; the message says what to do."""
