@@ -1,0 +1,252 @@
+"""Scratch databases built where students' code runs: the job behind labs 05 and 06.
+
+A check that needs a student's SQL applied (DDL, indexes, a rewritten query) never runs it in the
+grader. It sends this job a description of the scratch databases to build (an empty DuckDB or
+SQLite, a copy of a dataset, the booking export, a Parquet lake), the student's script for each,
+and a list of probes (insert this row, plan this query, count the work, compare the rows). In
+grading the job runs in a fresh child of the sandbox's warm parent (no student Python ran there,
+the sandbox's memory, CPU and time limits apply, and the sandbox is reset afterwards); in a
+self-check it runs in the student's own process. Its report is JSON observations only, which the
+check judges with the same helpers as before (`scratchdb.rejection_problem`...).
+
+`ScratchPlan` builds the request on the grader's side; `run_scratch_job` answers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SCRATCH_JOB = "scratch"
+# A scratch database's engine -> its name in messages.
+ENGINE_NAMES = {"duckdb": "DuckDB", "sqlite": "SQLite"}
+
+
+# ---- the grader's side ------------------------------------------------------------------------
+
+
+@dataclass
+class ScratchPlan:
+    """The databases to build and the probes to run on them, in order."""
+
+    databases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    probes: list[dict[str, Any]] = field(default_factory=list)
+
+    def database(
+        self,
+        name: str,
+        engine: str,
+        *,
+        copy_of: str | None = None,
+        export_of: str | None = None,
+        lake: str | None = None,
+        setup: str | None = None,
+        script: Any = None,
+        allowed: Sequence[str] | None = None,
+        label: str = "your SQL",
+    ) -> ScratchPlan:
+        """Declare a scratch database: `engine` duckdb or sqlite; `copy_of` a SQLite file to copy
+        in, `export_of` a StayHub dataset whose booking export is loaded, `lake` a Parquet folder
+        it may read; then the trusted `setup` SQL, then the student's `script`."""
+        self.databases[name] = {
+            "engine": engine, "copy_of": copy_of, "export_of": export_of, "lake": lake,
+            "setup": setup, "script": script, "label": label,
+            "allowed": list(allowed) if allowed is not None else None,
+        }  # fmt: skip
+        return self
+
+    def probe(self, db: str, kind: str, **spec: Any) -> int:
+        """Add a probe; its index in the report's `results`."""
+        self.probes.append({"db": db, "kind": kind, **spec})
+        return len(self.probes) - 1
+
+    def run(self, student: Any) -> ScratchReport:
+        """Have the job run (in the sandbox when grading) and return what it observed."""
+        from prodev.runtime.registry import FRESH_OP
+
+        reply = student.ask(
+            {
+                "op": FRESH_OP,
+                "job": SCRATCH_JOB,
+                "payload": {"databases": self.databases, "probes": self.probes},
+            }
+        )
+        return ScratchReport.from_reply(reply)
+
+
+@dataclass(frozen=True)
+class ScratchReport:
+    """What the job observed: `errors` per database (its script failed), probe `results`."""
+
+    errors: dict[str, str]
+    results: list[Any]
+
+    @classmethod
+    def from_reply(cls, reply: Any) -> ScratchReport:
+        report = reply.get("report") if isinstance(reply, dict) else None
+        if not isinstance(report, dict) or not isinstance(report.get("results"), list):
+            if isinstance(reply, dict) and reply.get("timed_out"):
+                why = "building the scratch databases ran past the time limit"
+            else:
+                why = "building the scratch databases failed (the SQL used too much memory?)"
+            raise AssertionError(why)
+        errors = report.get("errors") or {}
+        return cls({str(k): str(v) for k, v in errors.items()}, report["results"])
+
+    def rejection(self, index: int) -> Any:
+        """The `insert` probe `index` as a scratchdb.Rejection, or None if the row got in."""
+        from prodev.kits.scratchdb import Rejection
+
+        found = self.results[index]
+        if found is None:
+            return None
+        return Rejection(str(found["kind"]), found.get("column"), str(found["message"]))
+
+    def value(self, index: int, label: str = "your SQL") -> Any:
+        """Probe `index`'s observation; fail the check if the probe itself raised."""
+        from prodev.kits.scratchdb import ScriptError
+
+        found = self.results[index]
+        if isinstance(found, dict) and set(found) == {"error"}:
+            raise ScriptError(f"{label} failed: {found['error']}")
+        return found
+
+    def raise_for(self, *databases: str) -> None:
+        """Fail the check with the student-facing error of the first database that failed."""
+        from prodev.kits.scratchdb import ScriptError
+
+        for name in databases:
+            if name in self.errors:
+                raise ScriptError(self.errors[name])
+
+
+# ---- the job (where the student's code runs) --------------------------------------------------
+
+
+def _build(spec: Mapping[str, Any]) -> Any:
+    from prodev.kits import scratchdb
+    from prodev.kits.normalise import load_booking_export
+    from prodev.kits.plans import sqlite_memory_copy
+
+    engine = spec["engine"]
+    if spec.get("lake"):
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        con.execute(f"SET memory_limit = '{scratchdb.MEMORY_LIMIT_MB}MB'")
+        con.execute("SET allowed_directories = [?]", [str(spec["lake"])])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    elif engine == "sqlite":
+        setup = sqlite_memory_copy(spec["copy_of"]) if spec.get("copy_of") else None
+        con = scratchdb.sqlite_scratch(setup)
+    else:
+        export = spec.get("export_of")
+        con = scratchdb.duckdb_scratch(
+            (lambda c: load_booking_export(c, export)) if export else None
+        )
+    if spec.get("setup"):
+        scratchdb.apply_script(con, spec["setup"])
+    if spec.get("script") is not None:
+        allowed = spec.get("allowed") or scratchdb.DEFAULT_ALLOWED
+        scratchdb.apply_script(con, spec["script"], allowed, label=spec.get("label", "your SQL"))
+    return con
+
+
+def _error_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _rows(con: Any, query: str, params: Sequence[Any]) -> tuple[list[str], list[tuple]]:
+    from prodev.kits.scratchdb import fetch
+
+    columns, rows = fetch(con, query, params)
+    return columns, sorted(rows, key=repr)
+
+
+def _probe(dbs: Mapping[str, Any], probe: Mapping[str, Any]) -> Any:
+    from prodev.kits import normalise, plans, scratchdb
+
+    con = dbs[probe["db"]]
+    kind = probe["kind"]
+    params = list(probe.get("params", []))
+    if kind == "columns":
+        return scratchdb.table_columns(con, probe["table"])
+    if kind == "insert":
+        rejection = scratchdb.try_insert(con, probe["table"], probe["row"])
+        return None if rejection is None else rejection.__dict__
+    if kind == "plan":
+        return plans.sqlite_plan(con, probe["query"], params)
+    if kind == "steps":
+        return plans.sqlite_steps(con, probe["query"], params)
+    if kind == "compare":
+        other = dbs[probe.get("expected_db", probe["db"])]
+        try:
+            columns, rows = _rows(con, probe["query"], params)
+        except Exception as exc:  # the student's query failed: that is an observation
+            return {"error": _error_line(exc)}
+        _, expected = _rows(other, probe.get("expected", probe["query"]), params)
+        return {
+            "columns": columns,
+            "count": len(rows),
+            "expected_count": len(expected),
+            "same": rows == expected,
+        }
+    if kind == "speedup":
+        runs = [(query, tuple(p)) for query, p in probe["runs"]]
+        baseline_runs = [(query, tuple(p)) for query, p in probe.get("baseline_runs", runs)]
+
+        def over(target: Any, work: list[tuple[str, tuple]]) -> Any:
+            return lambda: [target.execute(query, p).fetchall() for query, p in work]
+
+        baseline = over(dbs[probe.get("baseline", probe["db"])], baseline_runs)
+        return plans.speedup(baseline, over(con, runs), repeats=int(probe.get("repeats", 5)))
+    if kind == "profile":
+        return plans.duckdb_profile(con, probe["query"]).__dict__
+    if kind == "normal_forms":
+        export = [d[0] for d in con.execute("SELECT * FROM booking_export LIMIT 0").description]
+        tables = normalise.user_tables(con)
+        return {
+            "export_columns": export,
+            "tables": tables,
+            "lossless": normalise.lossless_problem(con, tables) if len(tables) >= 2 else None,
+            "bcnf": normalise.bcnf_problems(con, tables),
+            "lost": normalise.lost_dependencies(tables),
+        }
+    raise ValueError(f"unknown probe {kind!r}")
+
+
+def run_scratch_job(
+    payload: Mapping[str, Any], namespace: Mapping[str, Any] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Build the databases, apply the scripts, run the probes; JSON observations."""
+    from prodev.kits.scratchdb import ScriptError
+    from prodev.runtime.answers import to_json
+
+    dbs: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, spec in payload.get("databases", {}).items():
+        try:
+            dbs[name] = _build(spec)
+        except ScriptError as exc:
+            errors[name] = str(exc)
+        except Exception as exc:  # a database that cannot be built: the student's SQL broke it
+            errors[name] = f"{spec.get('label', 'your SQL')}: {_error_line(exc)}"
+    results: list[Any] = []
+    for probe in payload.get("probes", []):
+        if probe["db"] in errors or probe.get("baseline") in errors:
+            results.append(None)
+            continue
+        try:
+            results.append(to_json(_probe(dbs, probe)))
+        except Exception as exc:  # a probe on a database the student's SQL left odd
+            results.append({"error": _error_line(exc)})
+    for con in dbs.values():
+        con.close()
+    return 0, {"errors": errors, "results": results}
+
+
+# Job name -> job, installed by prodev.runtime.registry.
+JOBS = {SCRATCH_JOB: run_scratch_job}
