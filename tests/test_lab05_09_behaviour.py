@@ -278,7 +278,8 @@ def test_orm_probe_is_registered_with_the_answer_server():
 
 
 def test_a_scratch_job_reports_columns_rejections_and_script_errors():
-    from prodev.kits.scratchjob import ScratchPlan, run_scratch_job
+    from prodev.kits.scratchjob import run_scratch_job
+    from prodev.kits.scratchplan import ScratchPlan
 
     ddl = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL CHECK (n > 0));"
     plan = ScratchPlan().database("db", "sqlite", script=ddl, label="ddl")
@@ -296,7 +297,8 @@ def test_a_scratch_job_reports_columns_rejections_and_script_errors():
 
 
 def test_a_scratch_job_bounds_the_memory_a_script_may_take():
-    from prodev.kits.scratchjob import ScratchPlan, run_scratch_job
+    from prodev.kits.scratchjob import run_scratch_job
+    from prodev.kits.scratchplan import ScratchPlan
 
     greedy = "CREATE TABLE big AS SELECT repeat('x', 1000) AS s FROM range(5000000);"
     plan = ScratchPlan().database("db", "duckdb", script=greedy, allowed=("CREATE",))

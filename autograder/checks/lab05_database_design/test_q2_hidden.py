@@ -2,7 +2,7 @@
 
 from prodev.checking import check
 from prodev.kits.scratchdb import judge_rejection
-from prodev.kits.scratchjob import ENGINE_NAMES, ScratchPlan
+from prodev.kits.scratchplan import ENGINE_NAMES, ScratchPlan
 
 ROOT = {
     "user_id": 7,

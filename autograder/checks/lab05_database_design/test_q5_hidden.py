@@ -1,7 +1,7 @@
 """Question 5, hidden: the same three properties on an export from unseen data."""
 
 from prodev.checking import check
-from prodev.kits.scratchjob import ScratchPlan
+from prodev.kits.scratchplan import ScratchPlan
 
 
 @check("q5", points=1)

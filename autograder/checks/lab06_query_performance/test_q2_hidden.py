@@ -3,7 +3,7 @@
 from prodev.checking import check
 from prodev.kits.plans import stayhub_sqlite
 from prodev.kits.scratchdb import split_statements
-from prodev.kits.scratchjob import ScratchPlan
+from prodev.kits.scratchplan import ScratchPlan
 
 QUERY_A = "SELECT booking_id, start_date, total_price FROM bookings WHERE guest_id = ?"
 QUERY_B = (

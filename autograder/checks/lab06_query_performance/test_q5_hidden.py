@@ -3,7 +3,7 @@
 from prodev.checking import check
 from prodev.kits.plans import parquet_bookings, stayhub_parquet
 from prodev.kits.scratchdb import split_statements
-from prodev.kits.scratchjob import ScratchPlan
+from prodev.kits.scratchplan import ScratchPlan
 
 ORIGINAL = """
 SELECT property_id, count(*) AS stays, sum(total_price) AS revenue

@@ -2,7 +2,7 @@
 
 from prodev.checking import check
 from prodev.kits.scratchdb import judge_rejection
-from prodev.kits.scratchjob import ENGINE_NAMES, ScratchPlan
+from prodev.kits.scratchplan import ENGINE_NAMES, ScratchPlan
 
 COLUMNS = {
     "users": {"user_id", "first_name", "last_name", "email", "role", "created_at"},

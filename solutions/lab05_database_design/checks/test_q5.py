@@ -2,7 +2,7 @@
 
 from prodev.checking import check
 from prodev.kits.normalise import EXPORT_COLUMNS
-from prodev.kits.scratchjob import ScratchPlan
+from prodev.kits.scratchplan import ScratchPlan
 
 
 def normal_forms(student, dataset):

@@ -3,7 +3,7 @@
 from prodev.checking import check
 from prodev.kits.plans import stayhub_sqlite
 from prodev.kits.scratchdb import ScriptError, split_statements
-from prodev.kits.scratchjob import ScratchPlan
+from prodev.kits.scratchplan import ScratchPlan
 
 ORIGINAL = """
 SELECT p.property_id, p.name,
