@@ -17,14 +17,17 @@ import pytest
 
 from prodev.checking.student import InProcessStudent
 from prodev.probes.mutants import (
+    Verdict,
     assert_accepts,
     assert_catches,
     caught,
     correct_problem,
+    disguise,
     module_arg,
     mutate,
+    run_suite,
 )
-from prodev.probes.suites import build_module, suite_runner
+from prodev.probes.suites import EXIT, build_module, run_suite_job, suite_runner
 from prodev.runtime.serve import serve
 
 COMPONENT = textwrap.dedent(
@@ -72,11 +75,20 @@ def run(namespace: dict, *sources: str) -> list[dict]:
     return namespace["run_tests"]("TestPrice", modules)
 
 
+def verdict_of(result: dict) -> Verdict:
+    """The verdict a suite job gives for this run of a class (see run_suite_job)."""
+    if result["error"]:
+        return Verdict("not_collected", result["error"])
+    if not result["tests"]:
+        return Verdict("no_tests")
+    return Verdict("failed" if result["failed"] else "passed")
+
+
 def test_a_good_suite_passes_the_reference_and_catches_the_mutant() -> None:
     on_reference, on_mutant = run(notebook(GOOD), COMPONENT, MUTANT)
-    assert correct_problem("TestPrice", on_reference) is None
+    assert correct_problem("TestPrice", verdict_of(on_reference)) is None
     assert on_reference["passed"] == ["TestPrice::test_two_nights", "TestPrice::test_empty_stay"]
-    assert caught(on_mutant)
+    assert caught(verdict_of(on_mutant))
     assert list(on_mutant["failed"]) == ["TestPrice::test_empty_stay"]
 
 
@@ -89,8 +101,8 @@ def test_a_suite_that_asserts_nothing_catches_nothing() -> None:
         """
     )
     on_reference, on_mutant = run(silent, COMPONENT, MUTANT)
-    assert correct_problem("TestPrice", on_reference) is None
-    assert not caught(on_mutant)
+    assert correct_problem("TestPrice", verdict_of(on_reference)) is None
+    assert not caught(verdict_of(on_mutant))
     student = InProcessStudent(silent)
     with pytest.raises(AssertionError, match="every test in TestPrice passed"):
         assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
@@ -114,7 +126,7 @@ def test_a_suite_that_always_fails_earns_nothing() -> None:
 
 def test_an_empty_class_and_a_skipped_test_score_nothing() -> None:
     empty = run(notebook("class TestPrice:\n    pass\n"), COMPONENT)[0]
-    assert "has no tests" in correct_problem("TestPrice", empty)
+    assert "has no tests" in correct_problem("TestPrice", verdict_of(empty))
     skipping = notebook(
         """
         class TestPrice:
@@ -174,7 +186,7 @@ def test_a_class_pytest_cannot_collect_is_reported() -> None:
     )
     (result,) = run(broken, COMPONENT)
     assert "no_such_fixture" in result["failed"]["TestPrice::test_unknown_fixture"]
-    assert correct_problem("TestPrice", result) is not None
+    assert correct_problem("TestPrice", verdict_of(result)) is not None
 
 
 def test_results_cross_as_json_and_missing_classes_are_explained() -> None:
@@ -245,3 +257,66 @@ def test_a_failing_bare_assert_is_reported_with_its_line() -> None:
     assert message == (
         "call: AssertionError: assert component.price(component.Stay(3), 10) == 31"
     ), message
+
+
+def test_a_suite_job_says_its_verdict_in_its_exit_status() -> None:
+    namespace = notebook(GOOD)
+    job = {"suite": "TestPrice", "module": "component", "source": COMPONENT}
+    assert EXIT[run_suite_job(job, namespace)[0]] == "passed"
+    assert EXIT[run_suite_job({**job, "source": MUTANT}, namespace)[0]] == "failed"
+    assert EXIT[run_suite_job({**job, "suite": "TestOther"}, namespace)[0]] == "missing"
+    assert EXIT[run_suite_job({**job, "suite": "mock"}, namespace)[0]] == "not_a_class"
+
+
+def test_a_fresh_job_runs_only_the_cells_it_is_given() -> None:
+    cells = ["import pytest", GOOD, "class TestOther:\n    pass\n"]
+    job = {"suite": "TestPrice", "module": "component", "source": COMPONENT, "cells": cells}
+    assert EXIT[run_suite_job(job, None)[0]] == "passed"
+    assert EXIT[run_suite_job({**job, "cells": cells[:1]}, None)[0]] == "missing"
+
+
+def test_disguise_keeps_behaviour_and_changes_the_code_every_time() -> None:
+    first, second = disguise(COMPONENT), disguise(COMPONENT)
+    assert first != second != COMPONENT
+    one, two = build_module(module_arg("c", first)), build_module(module_arg("c", second))
+    assert one.price(one.Stay(3), 5) == two.price(two.Stay(3), 5) == 15
+    assert one.price.__doc__ == two.price.__doc__  # docstrings stay first
+    assert one.price.__code__.co_code != two.price.__code__.co_code or (
+        one.price.__code__.co_consts != two.price.__code__.co_consts
+    )
+
+
+def test_a_test_that_recognises_the_reference_by_its_code_earns_nothing() -> None:
+    reference = build_module(module_arg("component", COMPONENT))
+    fingerprint = reference.price.__code__.co_code.hex()
+    namespace = notebook(
+        f"""
+        class TestPrice:
+            def test_is_the_reference(self, component):
+                assert component.price.__code__.co_code.hex() == {fingerprint!r}
+        """
+    )
+    student = InProcessStudent(namespace)
+    verdicts = run_suite(student, "TestPrice", "component", [COMPONENT, MUTANT])
+    assert verdicts == [Verdict("failed"), Verdict("not_run")]
+    with pytest.raises(AssertionError, match="fail on the correct implementation"):
+        assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
+
+
+def test_hidden_runs_quote_nothing_a_test_raised() -> None:
+    namespace = notebook(
+        """
+        class TestPrice:
+            def test_leak(self, component):
+                raise AssertionError("SECRET-" + str(component.price.__code__.co_consts))
+        """
+    )
+    student = InProcessStudent(namespace)
+    with pytest.raises(AssertionError) as hidden:
+        assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
+    assert "SECRET" not in str(hidden.value)
+    with pytest.raises(AssertionError) as public:
+        assert_catches(
+            student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant", details=True
+        )
+    assert "SECRET" in str(public.value)

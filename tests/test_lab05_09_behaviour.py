@@ -272,3 +272,51 @@ def test_orm_probe_is_registered_with_the_answer_server():
     assert reply["ok"] is False and "not defined" in reply["message"]
     with pytest.raises(StudentError):
         InProcessStudent({}).ask({"op": "orm_call", "name": "missing", "dataset": "x"})
+
+
+# ---- scratchjob: a student's SQL is applied where the student's code runs ----------------------
+
+
+def test_a_scratch_job_reports_columns_rejections_and_script_errors():
+    from prodev.kits.scratchjob import run_scratch_job
+    from prodev.kits.scratchplan import ScratchPlan
+
+    ddl = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL CHECK (n > 0));"
+    plan = ScratchPlan().database("db", "sqlite", script=ddl, label="ddl")
+    plan.database("bad", "duckdb", script="CREATE TABLE t (id INTEGER REFERENCES nowhere(id));")
+    columns = plan.probe("db", "columns", table="t")
+    accepted = plan.probe("db", "insert", table="t", row={"id": 1, "n": 2})
+    refused = plan.probe("db", "insert", table="t", row={"id": 2, "n": 0})
+    skipped = plan.probe("bad", "columns", table="t")
+    status, report = run_scratch_job({"databases": plan.databases, "probes": plan.probes})
+    assert status == 0
+    assert report["results"][columns] == ["id", "n"]
+    assert report["results"][accepted] is None
+    assert report["results"][refused]["kind"] == "check"
+    assert report["results"][skipped] is None and "statement 1" in report["errors"]["bad"]
+
+
+def test_a_scratch_job_bounds_the_memory_a_script_may_take():
+    from prodev.kits.scratchjob import run_scratch_job
+    from prodev.kits.scratchplan import ScratchPlan
+
+    greedy = "CREATE TABLE big AS SELECT repeat('x', 1000) AS s FROM range(5000000);"
+    plan = ScratchPlan().database("db", "duckdb", script=greedy, allowed=("CREATE",))
+    _, report = run_scratch_job({"databases": plan.databases, "probes": plan.probes})
+    assert "db" in report["errors"]  # refused for memory, not built in a gigabyte or more
+
+
+def test_checks_of_labs_05_and_06_apply_no_student_sql_themselves():
+    """Student SQL reaches an engine only through the scratch job (run in the sandbox)."""
+    root = Path(__file__).resolve().parents[1]
+    folders = [
+        root / "solutions" / "lab05_database_design" / "checks",
+        root / "solutions" / "lab06_query_performance" / "checks",
+        root / "autograder" / "checks" / "lab05_database_design",
+        root / "autograder" / "checks" / "lab06_query_performance",
+    ]
+    for folder in folders:
+        for path in folder.glob("test_*.py"):
+            text = path.read_text()
+            for call in ("apply_script(", "fetch(", ".executescript(student"):
+                assert call not in text, f"{path.name} calls {call}..."

@@ -28,6 +28,7 @@ from autograder.isolation.protocol import ProtocolError, encode, read_frame
 from autograder.isolation.sandbox import SandboxError, WorkerProcess
 from prodev.checking.student import Student
 from prodev.runtime.answers import MAX_ANSWER_BYTES
+from prodev.runtime.registry import FRESH_OP
 
 _TIMEOUT = object()
 logger = logging.getLogger(__name__)
@@ -141,8 +142,10 @@ class WorkerSlot:
                 return
 
     # ---- a submission ------------------------------------------------------------------------
-    def _reset_submission(self, cells: list[str]) -> None:
+    def _reset_submission(self, cells: list[str], job_cells: list[int] | None = None) -> None:
         self._cells = cells
+        # Cells a fresh job may run (the locked cells and the answer cells, not extra ones).
+        self._job_cells = list(range(len(cells))) if job_cells is None else list(job_cells)
         self._skipped: dict[int, str] = {}
         self._child_alive = False
         self._timed_out: dict[str, str] = {}
@@ -152,10 +155,14 @@ class WorkerSlot:
         self._durations: dict[int, float] = {}  # cell -> seconds, for cells that finished
         self.report = RunReport()
 
-    def run(self, cells: list[str]) -> RunReport:
-        """Run a submission's cells; on return the notebook's answers can be asked for."""
+    def run(self, cells: list[str], job_cells: list[int] | None = None) -> RunReport:
+        """Run a submission's cells; on return the notebook's answers can be asked for.
+
+        `job_cells` are the indexes of the cells a fresh job that needs the student's code gets
+        (see `fresh`); all of them by default.
+        """
         self._end_child()
-        self._reset_submission(cells)
+        self._reset_submission(cells, job_cells)
         self.report = self._run_until_it_finishes()
         return self.report
 
@@ -303,6 +310,68 @@ class WorkerSlot:
             self.stop()
             return _refusal("crashed", f"asking for `{name}` crashed the sandbox")
 
+    def fresh(self, request: dict[str, Any]) -> str:
+        """Run a named job in a fresh child of the sandbox's warm parent; its JSON reply.
+
+        The notebook's own process is ended first and the sandbox is reset after the job, so
+        nothing of the student's runs beside the job or survives it. A job that asks for
+        `with_cells` gets the submission's locked and answer cells (never cells that crashed the
+        notebook). The report is re-encoded here; the exit status is what the parent saw.
+        """
+        if self.report.failure:
+            return _refusal("not_run", f"the notebook could not be run: {self.report.failure}")
+        if time.monotonic() > self._deadline:
+            return _refusal("timeout", "this notebook used up its time; later checks not run")
+        self._end_child()
+        if self._process is None or not self._process.alive():
+            self.start()
+        payload = dict(request.get("payload") or {})
+        if request.get("with_cells"):
+            payload["cells"] = [self._cells[i] for i in self._job_cells if i not in self._skipped]
+        seconds = min(2 * self.limits.request_timeout + 5, self._deadline - time.monotonic())
+        message = {
+            "op": "fresh",
+            "job": str(request.get("job")),
+            "payload": payload,
+            "seconds": max(1.0, seconds),
+            "cpu_seconds": self.limits.cpu_seconds,
+        }
+        if not self._send(message):
+            self.stop()
+            return _refusal("crashed", "the sandbox stopped before the job could start")
+        deadline = time.monotonic() + max(1.0, seconds) + 10
+        while True:
+            frame = self._next(deadline)
+            if isinstance(frame, dict) and frame.get("event") == "fresh":
+                break
+            if isinstance(frame, dict) and frame.get("event") in ("cell", "ran", "answer", "done"):
+                continue  # late frames of the notebook's process, already ended
+            self.stop()  # no answer in time, or the sandbox died: nothing of it is believed
+            kind = "timeout" if frame is _TIMEOUT else "crashed"
+            return json.dumps(
+                {"ok": True, "value": {"exit": None, "timed_out": kind == "timeout",
+                                       "report": None}}
+            )  # fmt: skip
+        if not frame.get("clean", True):
+            self.stop()
+        exit_code = frame.get("exit")
+        try:
+            report = json.loads(str(frame.get("report", "")))
+        except json.JSONDecodeError:
+            report = None
+        return _validated(
+            json.dumps(
+                {
+                    "ok": True,
+                    "value": {
+                        "exit": exit_code if type(exit_code) is int else None,
+                        "timed_out": frame.get("timed_out") is True,
+                        "report": report,
+                    },
+                }
+            )
+        )
+
     def expose(self, port: int) -> str:
         """Make the grader's service on 127.0.0.1:`port` reachable at the same URL inside."""
         if self.shares_network:
@@ -407,7 +476,10 @@ class RemoteStudent(Student):
         self.slot = slot
 
     def _request(self, request: dict[str, Any]) -> str:
-        return self.slot.ask(json.loads(json.dumps(request)))
+        request = json.loads(json.dumps(request))
+        if request.get("op") == FRESH_OP:  # a job never goes to the notebook's own process
+            return self.slot.fresh(request)
+        return self.slot.ask(request)
 
     def expose(self, port: int) -> str:
         """The URL at which the notebook reaches the grader's service on 127.0.0.1:`port`."""

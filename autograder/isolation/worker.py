@@ -11,6 +11,13 @@ IPython, jupysql and DuckDB once, holds no student code, and for every submissio
 4. when the child ends (or the grader says "end"/"kill"), kills every other process in the
    sandbox, wipes the scratch directory, and reports `done`.
 
+Between submissions' notebook runs the grader may also ask for a *fresh job* (`op: fresh`): a
+child forked from this warm parent, in which no student code ran before, runs one of the course's
+named jobs (running a student's test class against one implementation, building a scratch
+database and applying a student's SQL to it). Its report comes back on a pipe and its exit status
+is seen here; then the sandbox is reset as after a submission, so no job can leave state for the
+next one.
+
 Student code can crash the child, or even kill this parent; the grader notices either and
 restarts the slot. The worker never computes a score. It imports nothing from `autograder`
 except the two standalone modules beside it, which the sandbox mounts next to this file.
@@ -102,6 +109,10 @@ def warm_up() -> float:
         config = Config()
         config.HistoryManager.enabled = False
         InteractiveShell.instance(config=config)
+        with contextlib.suppress(Exception):  # fresh suite jobs then start without imports
+            from prodev.probes.suites import warm_up as warm_pytest
+
+            warm_pytest()
     return time.perf_counter() - start
 
 
@@ -349,6 +360,89 @@ def supervise(
     )
 
 
+# Largest report a fresh job may send back; more is cut off (and then fails to parse).
+JOB_REPORT_LIMIT = 1_000_000
+
+
+def fresh_job_main(report_fd: int, message: dict[str, Any], scratch: Path) -> None:
+    """The fresh child: run the named job, write its JSON report, exit with its status."""
+    code = 70
+    try:
+        os.setsid()
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        cpu = int(message.get("cpu_seconds", 60))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        work, home = scratch / "work", scratch / "home"
+        work.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ.update({"HOME": str(home), "TMPDIR": str(scratch)})
+        os.chdir(work)
+        from prodev.runtime.registry import default_registry
+
+        job = default_registry().jobs[str(message["job"])]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code, report = job(message.get("payload") or {}, None)
+        import json
+
+        data = json.dumps(report).encode()[:JOB_REPORT_LIMIT]
+        while data:
+            data = data[os.write(report_fd, data) :]
+    finally:
+        os._exit(code)
+
+
+def run_fresh_job(
+    message: dict[str, Any], scratch: Path, isolated: bool, close: list[BinaryIO]
+) -> dict[str, Any]:
+    """Fork a fresh child for one job, collect its report and exit status, reset the sandbox.
+
+    The wall-clock limit (`seconds`) is enforced here; the grader has its own, longer one.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        for stream in close:  # the job never holds the control pipe
+            stream.close()
+        fresh_job_main(write_end, message, scratch)
+    os.close(write_end)
+    deadline = time.monotonic() + float(message.get("seconds", 20))
+    chunks: list[bytes] = []
+    size, status, timed_out = 0, None, False
+    while status is None:
+        ready, _, _ = select.select([read_end], [], [], 0.02)
+        if ready:
+            chunk = os.read(read_end, 65536)
+            if chunk and size < JOB_REPORT_LIMIT:
+                chunks.append(chunk)
+                size += len(chunk)
+        done, raw = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = raw
+        elif time.monotonic() > deadline:
+            timed_out = True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            status = os.waitpid(pid, 0)[1]
+    while not timed_out and select.select([read_end], [], [], 0)[0] and size < JOB_REPORT_LIMIT:
+        chunk = os.read(read_end, 65536)  # what the job wrote just before it exited
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    os.close(read_end)
+    clean = kill_the_rest(pid, isolated)
+    wipe(scratch)
+    return {
+        "event": "fresh",
+        "exit": os.waitstatus_to_exitcode(status),
+        "timed_out": timed_out,
+        "report": b"".join(chunks)[:JOB_REPORT_LIMIT].decode(errors="replace"),
+        "clean": clean,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="sandboxed notebook worker (started by the grader)"
@@ -373,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if message.get("op") == "run":
             supervise(control_in, control_out, message, args.scratch, args.isolated)
+        elif message.get("op") == "fresh":
+            reply = run_fresh_job(message, args.scratch, args.isolated, [control_in, control_out])
+            write_frame(control_out, reply)
         elif message.get("op") == "ping":
             write_frame(control_out, {"event": "pong"})
 

@@ -24,6 +24,9 @@ from prodev.errors import UserError
 DEFAULT_ALLOWED = ("CREATE", "INSERT", "DROP", "ALTER")
 # Wall-clock seconds one statement may run before it is interrupted.
 STATEMENT_SECONDS = 10.0
+# Memory a scratch database's engine may use (DuckDB's memory_limit, SQLite's hard heap limit);
+# the sandbox's address-space limit stands behind it.
+MEMORY_LIMIT_MB = 1024
 
 
 class ScriptError(UserError, AssertionError):
@@ -74,6 +77,9 @@ def duckdb_scratch(setup: Callable[[Any], None] | None = None) -> duckdb.DuckDBP
     con = duckdb.connect(":memory:")
     if setup is not None:
         setup(con)
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+    # No spilling to a temp folder: past the limit a script fails instead of filling the disk.
+    con.execute("SET temp_directory = ''")
     con.execute("SET enable_external_access = false")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
@@ -100,6 +106,8 @@ def sqlite_scratch(setup: Callable[[sqlite3.Connection], None] | None = None) ->
     """An in-memory SQLite with foreign keys on; ATTACH, PRAGMA and extensions are refused."""
     con = sqlite3.connect(":memory:", isolation_level=None)
     con.execute("PRAGMA foreign_keys = ON")
+    # Process-wide in SQLite: a script that builds enormous indexes fails with "out of memory".
+    con.execute(f"PRAGMA hard_heap_limit = {MEMORY_LIMIT_MB * 1024 * 1024}")
     if setup is not None:
         setup(con)
     if hasattr(con, "enable_load_extension"):  # absent when Python is built without it
@@ -227,8 +235,16 @@ def rejection_problem(
     `kind` None means the row must be accepted. `description` names the row for the student
     ("a user whose role is 'owner'"), so hidden checks can describe a row without showing it.
     """
-    engine = engine_name(con)
-    rejection = try_insert(con, table, row)
+    return judge_rejection(engine_name(con), try_insert(con, table, row), kind, about, description)
+
+
+def judge_rejection(
+    engine: str, rejection: Rejection | None, kind: str | None, about: str, description: str
+) -> str | None:
+    """What is wrong with how a database (`engine`, by name) treated a row, or None.
+
+    `rejection` is what inserting the row gave (None: accepted); see `rejection_problem`.
+    """
     if kind is None:
         if rejection is None:
             return None

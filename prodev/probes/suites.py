@@ -1,21 +1,22 @@
-"""Grading test suites that students write: run them against a correct implementation and mutants.
+"""Running test suites that students write against a correct implementation and mutants.
 
 A test-writing lab gives students a component (a Python module in the lab folder) and asks for
 pytest test classes. Grading asks one question of each class: does it pass on a correct
 implementation and fail on a broken one (a *mutant*)?
 
-Student side (inside the sandboxed worker, or the student's own kernel for self-checks):
+- Grading runs each class against each implementation in a *fresh job* (`SUITE_JOB`): a child of
+  the sandbox's warm parent in which only the lab's locked cells and the student's answer cells
+  have run, with the module under test built by this code from the source the grader sent. The
+  grader reads the verdict from the job's exit status (`EXIT`), seen by the warm parent, and the
+  sandbox is reset between jobs, so no run can learn what an earlier one saw.
+- In a self-check the same job runs in the student's own process, on the notebook's namespace.
+- The setup cell's `run_tests = suite_runner(globals(), "stayhub_pricing", "pricing")` is a
+  convenience for the student only: `run_tests("TestNights")` runs that class with real pytest
+  against the real module and prints what passed and failed. Grading never calls it.
 
-- the lab's setup cell creates `run_tests = suite_runner(globals(), "stayhub_pricing", "pricing")`;
-- `run_tests("TestNights")` runs that class with real pytest, handing every test the module through
-  the fixture `pricing`, and returns a JSON-friendly summary;
-- the grader calls `run_tests("TestNights", [module_arg(...), ...])`: each argument
-  `{"__prodev__": "module", ...}` arrives as a live module built from the source the grader sent
-  (correct or mutant).
-
-The grader side (trusted checks: `module_arg`, `mutate`, `assert_catches`...) is
-`prodev.probes.mutants`. A mutant's source is sent only to the student's process and is never
-echoed in a result.
+The grader side (trusted checks: `mutate`, `disguise`, `assert_catches`...) is
+`prodev.probes.mutants`. A mutant's source is sent only to a fresh job and is never echoed in a
+hidden check's result.
 """
 
 from __future__ import annotations
@@ -267,3 +268,62 @@ def _import_real(module_name: str) -> types.ModuleType:
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     return importlib.import_module(module_name)
+
+
+# ---- the fresh job that grading uses ---------------------------------------------------------
+
+SUITE_JOB = "suite"
+# Exit status of a suite job -> what it means. Anything else (a crash, a signal) is "crashed".
+EXIT = {
+    0: "passed",  # at least one test ran and every test passed
+    1: "failed",  # at least one test failed, errored or was skipped
+    3: "missing",  # the class is not defined
+    4: "not_a_class",
+    5: "no_tests",
+    6: "not_collected",  # pytest could not collect the class
+}
+_CODES = {meaning: code for code, meaning in EXIT.items()}
+
+
+def run_suite_job(
+    payload: Mapping[str, Any], namespace: Mapping[str, Any] | None
+) -> tuple[int, dict[str, Any]]:
+    """Run test class `payload["suite"]` against a module built from `payload["source"]`.
+
+    With no namespace (in grading) the payload's cells run first, in this fresh process. Returns
+    the exit status that says the verdict, and a report (test names and messages) that a public
+    check may quote; hidden checks never read it.
+    """
+    suite = str(payload["suite"])
+    if namespace is None:
+        from prodev.runtime.notebook import run_cells
+
+        namespace = run_cells([str(c) for c in payload.get("cells", [])], Path.cwd()).namespace
+    if not suite.isidentifier() or suite not in namespace:
+        return _CODES["missing"], {"suite": suite}
+    if not isinstance(namespace[suite], type):
+        return _CODES["not_a_class"], {"suite": suite}
+    module_name = str(payload["module"])
+    module = build_module({"name": module_name, "source": str(payload["source"])})
+    fixture = str(payload.get("fixture") or module_name)
+    (result,) = _run_suite_on(namespace, suite, module_name, fixture, [module])
+    if result["error"]:
+        verdict = "not_collected"
+    elif not result["tests"]:
+        verdict = "no_tests"
+    elif result["failed"]:
+        verdict = "failed"
+    else:
+        verdict = "passed"
+    return _CODES[verdict], dict(result)
+
+
+def warm_up() -> None:
+    """Run pytest once on an empty class, so that a process forked from this one (the sandbox's
+    warm parent) finds pytest's own modules imported and starts each suite job quickly."""
+    namespace = {"TestNothing": type("TestNothing", (), {})}
+    _run_suite_on(namespace, "TestNothing", "_prodev_warm", "component", [types.ModuleType("m")])
+
+
+# Job name -> job, installed by prodev.runtime.registry.
+JOBS = {SUITE_JOB: run_suite_job}

@@ -1,7 +1,8 @@
 """The explicit list of what a student's process can build and answer.
 
 Argument decoders turn a JSON spec (`{"__prodev__": KIND, ...}`) into a live object handed to a
-student's function; request ops answer further kinds of request (`probe_call`, `orm_call`...).
+student's function; request ops answer further kinds of request (`probe_call`, `orm_call`...);
+jobs are work the grader has done in a *fresh* process beside the student's (see `FRESH_OP`).
 `default_registry()` installs the course's own, from the modules named below, once per process;
 nothing registers itself on import, so there is no import cycle to keep the list complete.
 """
@@ -14,6 +15,13 @@ from typing import Any
 ArgumentDecoder = Callable[[Mapping[str, Any]], Any]
 # op(namespace, request, decode) -> the JSON answer, or raises AnswerError
 RequestOp = Callable[[Mapping[str, Any], Mapping[str, Any], Callable[[Any], Any]], Any]
+# job(payload, namespace) -> (exit status, JSON report). In grading, a job runs in a child forked
+# from the sandbox's warm parent, where no student code ran (namespace None); in a self-check it
+# runs in the student's own process, on the notebook's namespace.
+Job = Callable[[Mapping[str, Any], Mapping[str, Any] | None], tuple[int, Any]]
+# The request that asks for a job. The grader's sandboxed student routes it to the warm parent,
+# never to the notebook's process; `serve` answers it in-process for self-checks.
+FRESH_OP = "fresh"
 
 
 def open_duckdb(spec: Mapping[str, Any]) -> Any:
@@ -36,12 +44,16 @@ class Registry:
     def __init__(self) -> None:
         self.decoders: dict[str, ArgumentDecoder] = {}
         self.ops: dict[str, RequestOp] = {}
+        self.jobs: dict[str, Job] = {}
 
     def register_decoder(self, kind: str, decoder: ArgumentDecoder) -> None:
         self.decoders[kind] = decoder
 
     def register_op(self, name: str, op: RequestOp) -> None:
         self.ops[name] = op
+
+    def register_job(self, name: str, job: Job) -> None:
+        self.jobs[name] = job
 
     def decode(self, arg: Any) -> Any:
         """Build the live object a JSON argument describes; plain JSON passes through."""
@@ -59,6 +71,7 @@ def default_registry() -> Registry:
     """The process-wide registry with the course's decoders and ops installed."""
     global _default
     if _default is None:
+        from prodev.kits import scratchjob
         from prodev.probes import ops, stubs, suites
 
         registry = Registry()
@@ -68,5 +81,21 @@ def default_registry() -> Registry:
             registry.register_decoder(kind, decoder)
         for name, op in ops.OPS.items():
             registry.register_op(name, op)
+        for name, job in {**suites.JOBS, **scratchjob.JOBS}.items():
+            registry.register_job(name, job)
+        registry.register_op(FRESH_OP, _fresh_in_process)
         _default = registry
     return _default
+
+
+def _fresh_in_process(
+    namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Callable[[Any], Any]
+) -> Any:
+    """A job answered in this process (a self-check), in the shape the sandbox answers it."""
+    job = default_registry().jobs.get(str(request.get("job")))
+    if job is None:
+        from prodev.runtime.answers import AnswerError
+
+        raise AnswerError("bad_request", f"unknown job {request.get('job')!r}")
+    status, report = job(request.get("payload") or {}, namespace)
+    return {"exit": status, "timed_out": False, "report": report}

@@ -5,7 +5,7 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
-SUITE, MODULE = "TestNights", "stayhub_pricing"
+SUITE, MODULE, FIXTURE = "TestNights", "stayhub_pricing", "pricing"
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def test_catches_accepting_a_zero_night_stay(student, reference):
         reference,
         mutant,
         "a nights() that accepts a check-out on the check-in day",
+        fixture=FIXTURE,
     )
 
 
@@ -44,6 +45,7 @@ def test_catches_accepting_reversed_dates(student, reference):
         reference,
         mutant,
         "a nights() that accepts a check-out before the check-in",
+        fixture=FIXTURE,
     )
 
 
@@ -51,4 +53,4 @@ def test_catches_accepting_reversed_dates(student, reference):
 def test_passes_a_rewritten_nights(student, reference):
     variant = mutate(reference, (DAYS, "return check_out.toordinal() - check_in.toordinal()"))
     mutant = mutate(reference, (DAYS, DAYS + " + 1"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)

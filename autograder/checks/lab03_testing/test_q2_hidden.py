@@ -5,7 +5,7 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
-SUITE, MODULE = "TestNightlyRate", "stayhub_pricing"
+SUITE, MODULE, FIXTURE = "TestNightlyRate", "stayhub_pricing", "pricing"
 
 
 @pytest.fixture
@@ -18,7 +18,13 @@ def reference() -> str:
 def test_catches_saturday_only(student, reference):
     mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (5,)"))
     assert_catches(
-        student, SUITE, MODULE, reference, mutant, "a nightly_rate() with one weekend night a week"
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a nightly_rate() with one weekend night a week",
+        fixture=FIXTURE,
     )
 
 
@@ -32,6 +38,7 @@ def test_catches_a_fixed_uplift(student, reference):
         reference,
         mutant,
         "a nightly_rate() whose weekend uplift is right only for some base rates",
+        fixture=FIXTURE,
     )
 
 
@@ -42,4 +49,4 @@ def test_passes_a_rewritten_nightly_rate(student, reference):
         ("if night.weekday() in WEEKEND_NIGHTS:", 'if night.strftime("%w") in ("5", "6"):'),
     )
     mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (5, 6)"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)

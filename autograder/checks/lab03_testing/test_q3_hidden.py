@@ -5,7 +5,7 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
-SUITE, MODULE = "TestStayPrice", "stayhub_pricing"
+SUITE, MODULE, FIXTURE = "TestStayPrice", "stayhub_pricing", "pricing"
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def test_catches_a_monthly_discount_from_29_nights(student, reference):
         reference,
         mutant,
         "a stay_price() with a boundary of the long-stay discount moved",
+        fixture=FIXTURE,
     )
 
 
@@ -39,6 +40,7 @@ def test_catches_a_guest_fee_charged_once(student, reference):
         reference,
         mutant,
         "a stay_price() that gets the extra-guest fee wrong for longer stays",
+        fixture=FIXTURE,
     )
 
 
@@ -52,6 +54,7 @@ def test_catches_too_many_guests_accepted(student, reference):
         reference,
         mutant,
         "a stay_price() that lets in more guests than the property takes",
+        fixture=FIXTURE,
     )
 
 
@@ -75,6 +78,7 @@ def test_catches_rounding_half_to_even(student, reference):
         reference,
         mutant,
         "a stay_price() that rounds half-cents differently",
+        fixture=FIXTURE,
     )
 
 
@@ -91,4 +95,4 @@ def test_passes_a_rewritten_stay_price(student, reference):
         ),
     )
     mutant = mutate(reference, ("elif count >= 7:", "elif count > 7:"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)

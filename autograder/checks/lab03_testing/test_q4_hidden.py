@@ -5,7 +5,7 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
-SUITE, MODULE = "TestPriceIn", "stayhub_pricing"
+SUITE, MODULE, FIXTURE = "TestPriceIn", "stayhub_pricing", "pricing"
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def test_catches_the_pair_reversed(student, reference):
         reference,
         mutant,
         "a price_in() that asks the rates service a different question",
+        fixture=FIXTURE,
     )
 
 
@@ -40,6 +41,7 @@ def test_catches_asking_twice(student, reference):
         reference,
         mutant,
         "a price_in() that calls the rates service more often than it needs",
+        fixture=FIXTURE,
     )
 
 
@@ -50,7 +52,13 @@ def test_catches_no_rounding(student, reference):
         ("return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)", "return amount * rate"),
     )
     assert_catches(
-        student, SUITE, MODULE, reference, mutant, "a price_in() that does not round its result"
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a price_in() that does not round its result",
+        fixture=FIXTURE,
     )
 
 
@@ -65,4 +73,4 @@ def test_passes_a_rewritten_price_in(student, reference):
         ),
     )
     mutant = mutate(reference, ('    if currency == "EUR":\n        return amount\n', ""))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)

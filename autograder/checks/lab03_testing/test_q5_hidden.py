@@ -5,7 +5,7 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
-SUITE, MODULE = "TestRatesClient", "stayhub_pricing"
+SUITE, MODULE, FIXTURE = "TestRatesClient", "stayhub_pricing", "pricing"
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def test_catches_rates_read_as_floats(student, reference):
         reference,
         mutant,
         "a RatesClient that reads rates through binary floating point",
+        fixture=FIXTURE,
     )
 
 
@@ -39,6 +40,7 @@ def test_catches_unknown_pairs_reported_as_an_outage(student, reference):
         reference,
         mutant,
         "a RatesClient that reports an unknown pair as the service being down",
+        fixture=FIXTURE,
     )
 
 
@@ -58,6 +60,7 @@ def test_catches_server_errors_swallowed(student, reference):
         reference,
         mutant,
         "a RatesClient that hides a server error behind a made-up rate",
+        fixture=FIXTURE,
     )
 
 
@@ -80,4 +83,4 @@ def test_passes_a_rewritten_rates_client(student, reference):
             'path = f"/rates/{urllib.parse.quote(quote)}/{urllib.parse.quote(base)}"',
         ),
     )
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant)
+    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)

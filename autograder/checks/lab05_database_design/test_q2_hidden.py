@@ -1,7 +1,8 @@
 """Question 2, hidden: boundary values and NULLs the public rows do not try."""
 
 from prodev.checking import check
-from prodev.kits.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+from prodev.kits.scratchdb import judge_rejection
+from prodev.kits.scratchplan import ENGINE_NAMES, ScratchPlan
 
 ROOT = {
     "user_id": 7,
@@ -70,9 +71,16 @@ ROWS = [
 
 @check("q2", points=1)
 def test_boundaries_and_nulls(student):
-    for engine in (duckdb_scratch, sqlite_scratch):
-        con = engine()
-        apply_script(con, student.value("users_properties_ddl"), label="users_properties_ddl")
-        for table, row, kind, about, description in ROWS:
-            problem = rejection_problem(con, table, row, kind, about, description)
+    ddl = student.value("users_properties_ddl")
+    plan = ScratchPlan()
+    inserts = {}
+    for engine in ENGINE_NAMES:
+        plan.database(engine, engine, script=ddl, label="users_properties_ddl")
+        inserts[engine] = [plan.probe(engine, "insert", table=r[0], row=r[1]) for r in ROWS]
+    report = plan.run(student)
+    report.raise_for(*ENGINE_NAMES)
+    for engine, indexes in inserts.items():
+        for (_table, _row, kind, about, description), index in zip(ROWS, indexes, strict=True):
+            rejection = report.rejection(index)
+            problem = judge_rejection(ENGINE_NAMES[engine], rejection, kind, about, description)
             assert problem is None, problem

@@ -1,7 +1,8 @@
 """Question 3, hidden: NULLs that a CHECK alone lets through, other keys, other boundaries."""
 
 from prodev.checking import check
-from prodev.kits.scratchdb import apply_script, duckdb_scratch, rejection_problem, sqlite_scratch
+from prodev.kits.scratchdb import judge_rejection
+from prodev.kits.scratchplan import ENGINE_NAMES, ScratchPlan
 
 PARENTS = """
 CREATE TABLE users (user_id INTEGER PRIMARY KEY);
@@ -84,10 +85,16 @@ ROWS = [
 
 @check("q3", points=1)
 def test_nulls_keys_and_boundaries(student):
-    for engine in (duckdb_scratch, sqlite_scratch):
-        con = engine()
-        apply_script(con, PARENTS)
-        apply_script(con, student.value("bookings_reviews_ddl"), label="bookings_reviews_ddl")
-        for table, row, kind, about, description in ROWS:
-            problem = rejection_problem(con, table, row, kind, about, description)
+    ddl = student.value("bookings_reviews_ddl")
+    plan = ScratchPlan()
+    inserts = {}
+    for engine in ENGINE_NAMES:
+        plan.database(engine, engine, setup=PARENTS, script=ddl, label="bookings_reviews_ddl")
+        inserts[engine] = [plan.probe(engine, "insert", table=r[0], row=r[1]) for r in ROWS]
+    report = plan.run(student)
+    report.raise_for(*ENGINE_NAMES)
+    for engine, indexes in inserts.items():
+        for (_table, _row, kind, about, description), index in zip(ROWS, indexes, strict=True):
+            rejection = report.rejection(index)
+            problem = judge_rejection(ENGINE_NAMES[engine], rejection, kind, about, description)
             assert problem is None, problem

@@ -1,8 +1,9 @@
 """Question 4, hidden: the rewrite agrees with the original on unseen data."""
 
 from prodev.checking import check
-from prodev.kits.plans import sqlite_memory_copy, stayhub_sqlite
-from prodev.kits.scratchdb import fetch, split_statements, sqlite_scratch
+from prodev.kits.plans import stayhub_sqlite
+from prodev.kits.scratchdb import split_statements
+from prodev.kits.scratchplan import ScratchPlan
 
 ORIGINAL = """
 SELECT p.property_id, p.name,
@@ -21,11 +22,13 @@ WHERE p.city = 'Paris'
 def test_unseen_data(student, stayhub_unseen):
     statements = split_statements(student.value("q4"), ("SELECT",))
     assert len(statements) == 1, "q4 should hold exactly one SELECT statement"
-    con = sqlite_scratch(sqlite_memory_copy(stayhub_sqlite(stayhub_unseen)))
-    got = sorted(fetch(con, statements[0])[1])
-    expected = sorted(con.execute(ORIGINAL).fetchall())
-    assert len(got) == len(expected), (
+    plan = ScratchPlan().database("copy", "sqlite", copy_of=str(stayhub_sqlite(stayhub_unseen)))
+    index = plan.probe("copy", "compare", query=statements[0], expected=ORIGINAL)
+    report = plan.run(student)
+    report.raise_for("copy")
+    same = report.value(index, "q4")
+    assert same["count"] == same["expected_count"], (
         "on other data, the query returns a different number of rows: "
         "check the year boundaries and the threshold"
     )
-    assert got == expected, "on other data, the rows differ from the original query's"
+    assert same["same"], "on other data, the rows differ from the original query's"

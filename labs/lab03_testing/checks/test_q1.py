@@ -16,4 +16,6 @@ def test_catches_counting_the_check_out_day(student, reference):
         reference,
         mutant,
         "a nights() that counts the check-out day as a night too",
+        fixture="pricing",
+        details=True,
     )

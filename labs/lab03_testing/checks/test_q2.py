@@ -14,4 +14,6 @@ def test_catches_saturday_and_sunday_as_the_weekend(student, reference):
         reference,
         mutant,
         "a nightly_rate() that treats Saturday and Sunday nights as the weekend",
+        fixture="pricing",
+        details=True,
     )

@@ -20,4 +20,6 @@ def test_catches_a_swapped_currency_pair(student, reference):
         reference,
         mutant,
         "a RatesClient that asks for the pair the wrong way round (/rates/USD/EUR)",
+        fixture="pricing",
+        details=True,
     )

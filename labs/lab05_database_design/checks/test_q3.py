@@ -1,13 +1,8 @@
 """Question 3: portable DDL for bookings and reviews (table CHECKs, UNIQUE foreign key)."""
 
 from prodev.checking import check
-from prodev.kits.scratchdb import (
-    apply_script,
-    duckdb_scratch,
-    rejection_problem,
-    sqlite_scratch,
-    table_columns,
-)
+from prodev.kits.scratchdb import judge_rejection
+from prodev.kits.scratchplan import ENGINE_NAMES, ScratchPlan
 
 PARENTS = """
 CREATE TABLE users (user_id INTEGER PRIMARY KEY);
@@ -107,29 +102,39 @@ ROWS = [
 ]
 
 
-def schema(student, engine):
-    con = engine()
-    apply_script(con, PARENTS)
-    apply_script(con, student.value("bookings_reviews_ddl"), label="bookings_reviews_ddl")
-    return con
+def observe(student, rows=()):
+    """Apply the DDL to an empty DuckDB and an empty SQLite (in the sandbox when grading), then
+    insert `rows` into each in order; the columns of each table and what each insert gave."""
+    ddl = student.value("bookings_reviews_ddl")
+    plan = ScratchPlan()
+    probes = {}
+    for engine in ENGINE_NAMES:
+        plan.database(engine, engine, setup=PARENTS, script=ddl, label="bookings_reviews_ddl")
+        columns = {t: plan.probe(engine, "columns", table=t) for t in COLUMNS}
+        inserts = [plan.probe(engine, "insert", table=r[0], row=r[1]) for r in rows]
+        probes[engine] = (columns, inserts)
+    report = plan.run(student)
+    report.raise_for(*ENGINE_NAMES)
+    return report, probes
 
 
 @check("q3", points=1)
 def test_runs_on_duckdb_and_sqlite(student):
-    for engine in (duckdb_scratch, sqlite_scratch):
-        con = schema(student, engine)
+    report, probes = observe(student)
+    for columns, _ in probes.values():
         for table, expected in COLUMNS.items():
-            columns = table_columns(con, table)
-            assert columns is not None, f"the DDL creates no table {table}"
-            assert set(columns) == expected, (
-                f"{table} has the columns {columns}; expected {sorted(expected)}"
+            found = report.results[columns[table]]
+            assert found is not None, f"the DDL creates no table {table}"
+            assert set(found) == expected, (
+                f"{table} has the columns {found}; expected {sorted(expected)}"
             )
 
 
 @check("q3", points=1)
 def test_constraints_accept_good_rows_and_refuse_bad_ones(student):
-    for engine in (duckdb_scratch, sqlite_scratch):
-        con = schema(student, engine)
-        for table, row, kind, about, description in ROWS:
-            problem = rejection_problem(con, table, row, kind, about, description)
+    report, probes = observe(student, ROWS)
+    for engine, (_, inserts) in probes.items():
+        for (_table, _row, kind, about, description), index in zip(ROWS, inserts, strict=True):
+            rejection = report.rejection(index)
+            problem = judge_rejection(ENGINE_NAMES[engine], rejection, kind, about, description)
             assert problem is None, problem

@@ -1,8 +1,9 @@
 """Question 4: rewrite a correlated, non-sargable report so it does far less work."""
 
 from prodev.checking import check
-from prodev.kits.plans import speedup, sqlite_memory_copy, sqlite_plan, sqlite_steps, stayhub_sqlite
-from prodev.kits.scratchdb import ScriptError, fetch, split_statements, sqlite_scratch
+from prodev.kits.plans import stayhub_sqlite
+from prodev.kits.scratchdb import ScriptError, split_statements
+from prodev.kits.scratchplan import ScratchPlan
 
 ORIGINAL = """
 SELECT p.property_id, p.name,
@@ -25,42 +26,47 @@ def rewrite(student) -> str:
     return statements[0]
 
 
-def run(con, query):
-    columns, rows = fetch(con, query)
-    return columns, sorted(rows)
-
-
-def compare(student, dataset, where=""):
+def observe(student, dataset, work=False):
+    """Run the rewrite beside the original on a copy of the dataset, where the student's code
+    runs: same rows? and, with `work`, its plan, the work both do and the speed-up."""
     query = rewrite(student)
-    con = sqlite_scratch(sqlite_memory_copy(stayhub_sqlite(dataset)))
-    columns, rows = run(con, query)
-    _, expected = run(con, ORIGINAL)
-    assert columns == COLUMNS, f"{where}expected the columns {COLUMNS}, got {columns}"
-    assert len(rows) == len(expected), (
-        f"{where}expected {len(expected)} rows, got {len(rows)}: are the status, the year and "
-        "the threshold the same as in the original?"
+    plan = ScratchPlan().database("copy", "sqlite", copy_of=str(stayhub_sqlite(dataset)))
+    probes = {"same": plan.probe("copy", "compare", query=query, expected=ORIGINAL)}
+    if work:
+        probes["plan"] = plan.probe("copy", "plan", query=query)
+        probes["before"] = plan.probe("copy", "steps", query=ORIGINAL)
+        probes["after"] = plan.probe("copy", "steps", query=query)
+        probes["speedup"] = plan.probe(
+            "copy", "speedup", runs=[[query, []]], baseline_runs=[[ORIGINAL, []]], repeats=3
+        )
+    report = plan.run(student)
+    report.raise_for("copy")
+    found = {name: report.value(index, "q4") for name, index in probes.items()}
+    same = found["same"]
+    assert same["columns"] == COLUMNS, f"expected the columns {COLUMNS}, got {same['columns']}"
+    assert same["count"] == same["expected_count"], (
+        f"expected {same['expected_count']} rows, got {same['count']}: are the status, the year "
+        "and the threshold the same as in the original?"
     )
-    assert rows == expected, f"{where}the rows differ from the original query's"
-    return con, query
+    assert same["same"], "the rows differ from the original query's"
+    return found
 
 
 @check("q4", points=1)
 def test_same_rows_as_the_original(student, stayhub):
-    compare(student, stayhub)
+    observe(student, stayhub)
 
 
 @check("q4", points=1)
 def test_no_correlated_subquery_and_less_work(student, stayhub):
-    con, query = compare(student, stayhub)
-    lines = sqlite_plan(con, query)
+    found = observe(student, stayhub, work=True)
+    lines = found["plan"]
     assert not any("CORRELATED" in line for line in lines), (
         f"the plan still runs a correlated subquery per row: {lines}"
     )
-    before, after = sqlite_steps(con, ORIGINAL), sqlite_steps(con, query)
+    before, after = found["before"], found["after"]
     assert after * 10 <= before, (
         f"the rewrite does only {before / max(after, 1):.1f} times less work; expected 10 or more"
     )
-    factor = speedup(
-        lambda: con.execute(ORIGINAL).fetchall(), lambda: con.execute(query).fetchall(), 3
-    )
+    factor = found["speedup"]
     assert factor >= 5, f"the rewrite is only {factor:.1f} times faster; expected 5 or more"

@@ -1,10 +1,9 @@
 """Question 5: partition pruning on hive-partitioned Parquet."""
 
-import duckdb
-
 from prodev.checking import check
-from prodev.kits.plans import duckdb_profile, parquet_bookings, stayhub_parquet
-from prodev.kits.scratchdb import ScriptError, fetch, split_statements
+from prodev.kits.plans import parquet_bookings, stayhub_parquet
+from prodev.kits.scratchdb import ScriptError, split_statements
+from prodev.kits.scratchplan import ScratchPlan
 
 ORIGINAL = """
 SELECT property_id, count(*) AS stays, sum(total_price) AS revenue
@@ -16,13 +15,9 @@ COLUMNS = ["property_id", "stays", "revenue"]
 
 
 def lake(dataset):
-    """A DuckDB connection that may read the Parquet export and nothing else."""
+    """A plan for a DuckDB that may read the Parquet export and nothing else."""
     root = stayhub_parquet(dataset)
-    con = duckdb.connect(":memory:")
-    con.execute("SET allowed_directories = [?]", [str(root)])
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con, parquet_bookings(root)
+    return ScratchPlan().database("lake", "duckdb", lake=str(root)), parquet_bookings(root)
 
 
 def query_of(student, bookings) -> str:
@@ -37,37 +32,41 @@ def query_of(student, bookings) -> str:
     return statements[0]
 
 
-def result(con, query):
-    columns, rows = fetch(con, query)
-    return columns, sorted(rows)
-
-
-def compare(student, dataset, where=""):
-    con, bookings = lake(dataset)
+def observe(student, dataset, profile=False):
+    """Run the query beside the original on the lake (where the student's code runs)."""
+    plan, bookings = lake(dataset)
     query = query_of(student, bookings)
     original = ORIGINAL.replace("{bookings}", bookings)
-    columns, rows = result(con, query)
-    _, expected = result(con, original)
-    assert columns == COLUMNS, f"{where}expected the columns {COLUMNS}, got {columns}"
-    assert len(rows) == len(expected), f"{where}expected {len(expected)} rows, got {len(rows)}"
-    assert rows == expected, f"{where}the rows differ from the original query's"
-    return con, query, original
+    probes = {"same": plan.probe("lake", "compare", query=query, expected=original)}
+    if profile:
+        probes["mine"] = plan.probe("lake", "profile", query=query)
+        probes["theirs"] = plan.probe("lake", "profile", query=original)
+    report = plan.run(student)
+    report.raise_for("lake")
+    found = {name: report.value(index, "q5") for name, index in probes.items()}
+    same = found["same"]
+    assert same["columns"] == COLUMNS, f"expected the columns {COLUMNS}, got {same['columns']}"
+    assert same["count"] == same["expected_count"], (
+        f"expected {same['expected_count']} rows, got {same['count']}"
+    )
+    assert same["same"], "the rows differ from the original query's"
+    return found
 
 
 @check("q5", points=1)
 def test_same_rows_as_the_original(student, stayhub):
-    compare(student, stayhub)
+    observe(student, stayhub)
 
 
 @check("q5", points=1)
 def test_reads_one_partition(student, stayhub):
-    con, query, original = compare(student, stayhub)
-    mine, theirs = duckdb_profile(con, query), duckdb_profile(con, original)
-    assert mine.files_read == 1, (
-        f"your query reads {mine.files_read} files; one month is one file: filter on the "
+    found = observe(student, stayhub, profile=True)
+    mine, theirs = found["mine"], found["theirs"]
+    assert mine["files_read"] == 1, (
+        f"your query reads {mine['files_read']} files; one month is one file: filter on the "
         "partition columns year and month"
     )
-    assert mine.bytes_read < theirs.bytes_read, (
-        f"your query reads {mine.bytes_read:,} bytes, the original {theirs.bytes_read:,}: "
+    assert mine["bytes_read"] < theirs["bytes_read"], (
+        f"your query reads {mine['bytes_read']:,} bytes, the original {theirs['bytes_read']:,}: "
         "it should read less"
     )

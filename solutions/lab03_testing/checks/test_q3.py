@@ -14,4 +14,6 @@ def test_catches_a_weekly_discount_from_eight_nights(student, reference):
         reference,
         mutant,
         "a stay_price() that gives the weekly discount from 8 nights instead of 7",
+        fixture="pricing",
+        details=True,
     )

@@ -14,4 +14,6 @@ def test_catches_asking_for_a_rate_for_euros(student, reference):
         reference,
         mutant,
         "a price_in() that asks the rates service even for euros",
+        fixture="pricing",
+        details=True,
     )
