@@ -57,7 +57,7 @@ from autograder.submissions import (
     read_timestamp,
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
-from prodev.checking.student import Student
+from prodev.checking.student import Callbacks, Student
 from prodev.course.paths import PUBLIC_SEED, data_dir, project_root
 from prodev.runtime.notebook import NotebookError
 
@@ -146,8 +146,8 @@ class _CurrentStudent(Student):
     def __init__(self) -> None:
         self.target: Student = UnreadableStudent("no submission is being graded")
 
-    def _request(self, request: dict[str, Any]) -> str:
-        return self.target._request(request)
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
+        return self.target._request(request, callbacks)
 
     def expose(self, port: int) -> str:
         return self.target.expose(port)
