@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import tracemalloc
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ class InProcessStudent(Student):
     """Answers from a namespace in this very process: for a student's own self-check only.
 
     Probe calls reach the check's recorders directly, in this process (a self-check is a
-    convenience, not evidence); memory growth is sampled with tracemalloc at each probe call."""
+    convenience, not evidence); memory growth is sampled in this process at each probe call."""
 
     def __init__(self, namespace: Mapping[str, Any]):
         self.namespace = namespace
@@ -128,16 +129,23 @@ class InProcessStudent(Student):
 
 @contextlib.contextmanager
 def _memory_sampled(wanted: bool) -> Iterator[Callable[[], int] | None]:
-    """A function giving how far traced memory has grown since the start, or None."""
+    """A function giving how far this process's memory has grown since the start, or None:
+    its resident set where /proc tells it, else the memory tracemalloc traces."""
     if not wanted:
         yield None
+        return
+    statm = Path("/proc/self/statm")
+    if statm.exists():
+        page = os.sysconf("SC_PAGE_SIZE")
+        base = int(statm.read_text().split()[1]) * page
+        yield lambda: int(statm.read_text().split()[1]) * page - base
         return
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
+    traced = tracemalloc.get_traced_memory()[0]
     try:
-        yield lambda: tracemalloc.get_traced_memory()[0] - base
+        yield lambda: tracemalloc.get_traced_memory()[0] - traced
     finally:
         if not was_tracing:
             tracemalloc.stop()

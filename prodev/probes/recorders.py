@@ -49,8 +49,15 @@ def booking_rows(n: int, seed: int) -> Iterator[tuple[str, int, float]]:
         yield rng.choice(statuses), nights, round(nights * rng.uniform(40, 400), 2)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _json(value: Any) -> Any:
     """`value` as JSON, or a short description when it is not JSON."""
+    if type(value) in _PLAIN:
+        return value
+    if type(value) in (tuple, list) and all(type(v) in _PLAIN for v in value):
+        return list(value)  # a row of plain values: the common case, kept fast
     try:
         return answers.to_json(value)
     except answers.AnswerError:
@@ -163,17 +170,19 @@ class Database(Recorder):
     def __init__(self, spec: Mapping[str, Any], allowed: set[str]):
         import duckdb
 
-        config = {"enable_external_access": False, "threads": 1, "memory_limit": "256MB"}
+        self._con = duckdb.connect()  # a private in-memory instance, never the shared cache
         if spec.get("path"):
-            self._con = duckdb.connect(str(spec["path"]), read_only=True, config=config)
-        else:
-            self._con = duckdb.connect(config=config)
-            for name, table in (spec.get("tables") or {}).items():
-                columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
-                self._con.execute(f'CREATE TABLE "{name}" ({columns})')
-                if table.get("rows"):
-                    marks = ", ".join("?" for _ in table["columns"])
-                    self._con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
+            path = str(spec["path"]).replace("'", "''")
+            self._con.execute(f"ATTACH '{path}' AS data (READ_ONLY)")
+            self._con.execute("USE data")
+        for name, table in (spec.get("tables") or {}).items():
+            columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
+            self._con.execute(f'CREATE TABLE "{name}" ({columns})')
+            if table.get("rows"):
+                marks = ", ".join("?" for _ in table["columns"])
+                self._con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
+        for setting in ("enable_external_access = false", "threads = 1", "memory_limit = '256MB'"):
+            self._con.execute(f"SET {setting}")
         self._con.execute("SET lock_configuration = true")
         self._allowed = {_normal(s) for s in allowed}
         self._snapshot = list(spec.get("snapshot") or [])
