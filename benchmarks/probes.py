@@ -1,6 +1,7 @@
 """What a probe call costs now that every call crosses from the sandbox to the grader.
 
     .venv/bin/python benchmarks/probes.py [--calls 2000] [--sandbox bwrap|none]
+    .venv/bin/python benchmarks/probes.py --grade 10 [--tree /path/to/another/checkout]
 
 Starts one grading slot (a warm worker in bubblewrap, as `prodev grade` does), runs a notebook
 that defines a few functions using probes, and times, median of 5 runs each:
@@ -9,13 +10,21 @@ that defines a few functions using probes, and times, median of 5 runs each:
 - pulling items from a source one at a time and 500 at a time;
 - lab 01's `booking_stats` over 50,000 rows with memory measured from outside.
 Counts of the work done are printed beside each time.
+
+With `--grade N`, grades N copies of lab 01's reference notebook with `prodev grade --jobs 2
+--sandbox bwrap` in a scratch course and prints the time per submission; `--tree` runs the same
+with another checkout's code and virtualenv (say, one from before probes crossed the boundary),
+so the two figures come from one machine, one after the other.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,11 +100,58 @@ def measure(student: Student, label: str, calls: int) -> None:
           f"{stored['memory_growth'] / 1e6:.2f} MB when the rows are stored")  # fmt: skip
 
 
+def grade_lab01(tree: Path, copies: int) -> None:
+    """Seconds per submission of `prodev grade` on `copies` lab 01 reference notebooks."""
+    lab = "lab01_generators"
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        shutil.copytree(tree / "solutions" / lab, root / "solutions" / lab)
+        shutil.copytree(tree / "autograder" / "checks" / lab, root / "autograder" / "checks" / lab)
+        for i in range(copies):
+            folder = root / "submitted" / f"student{i:02d}" / lab
+            shutil.copytree(tree / "labs" / lab, folder)
+            shutil.copy(tree / "solutions" / lab / f"{lab}.ipynb", folder / f"{lab}.ipynb")
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                str(tree / ".venv" / "bin" / "python"),
+                "-m",
+                "prodev",
+                "grade",
+                lab,
+                "--root",
+                str(root),
+                "--jobs",
+                "2",
+                "--sandbox",
+                "bwrap",
+            ],  # fmt: skip
+            cwd=tree,
+            env={**os.environ, "PRODEV_DATA_DIR": str(ROOT / "data")},  # datasets made once
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - started
+        scores = [
+            json.loads(p.read_text())["score"] for p in (root / "results" / lab).glob("*.json")
+        ]
+    if done.returncode != 0:
+        print(done.stderr[-2000:])
+    print(f"{tree}: lab 01, {copies} reference submissions graded in {wall:.1f} s "
+          f"({wall / copies:.2f} s each, --jobs 2); scores {sorted(set(scores))}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    parser.add_argument("--grade", type=int, default=0, metavar="N")
+    parser.add_argument("--tree", type=Path, action="append")
     args = parser.parse_args()
+    if args.grade:
+        for tree in args.tree or [ROOT]:
+            grade_lab01(tree.resolve(), args.grade)
+        return 0
     services = Path(tempfile.mkdtemp())
     os.chmod(services, 0o755)
     data = Path(tempfile.mkdtemp())
