@@ -70,7 +70,7 @@ def test_memory_growth_tells_a_stored_stream_from_a_streamed_one():
     low = probes.probe_call(student, "streamed", spec, measure_memory=True)
     high = probes.probe_call(student, "stored", spec, measure_memory=True)
     assert low["value"] == high["value"] == 20_000
-    assert low["memory_growth"] < 500_000 < 2_000_000 < high["memory_growth"]
+    assert low["memory_growth"] < 500_000 < 1_500_000 < high["memory_growth"]
     assert probes.probe_call(student, "streamed", spec)["memory_growth"] is None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tracemalloc
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,25 +127,28 @@ class InProcessStudent(Student):
                 stubs.connect(previous)
 
 
+# The smallest block a stored Python object takes (a float takes 32 bytes, a short str more).
+_MIN_BLOCK_BYTES = 32
+
+
 @contextlib.contextmanager
 def _memory_sampled(wanted: bool) -> Iterator[Callable[[], int] | None]:
-    """A function giving how far this process's memory has grown since the start, or None:
-    its resident set where /proc tells it, else the memory tracemalloc traces."""
+    """A function giving how far this process's memory has grown since the start, or None.
+
+    A long-lived kernel reuses memory it freed earlier, so its resident set may not grow when
+    an answer stores a stream; the count of allocated object blocks does. Both are lower
+    bounds of the growth, and the larger one is used."""
     if not wanted:
         yield None
         return
     statm = Path("/proc/self/statm")
-    if statm.exists():
-        page = os.sysconf("SC_PAGE_SIZE")
-        base = int(statm.read_text().split()[1]) * page
-        yield lambda: int(statm.read_text().split()[1]) * page - base
-        return
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    traced = tracemalloc.get_traced_memory()[0]
-    try:
-        yield lambda: tracemalloc.get_traced_memory()[0] - traced
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
+    page = os.sysconf("SC_PAGE_SIZE") if statm.exists() else 0
+
+    def resident() -> int:
+        return int(statm.read_text().split()[1]) * page if page else 0
+
+    base_resident, base_blocks = resident(), sys.getallocatedblocks()
+    yield lambda: max(
+        resident() - base_resident,
+        (sys.getallocatedblocks() - base_blocks) * _MIN_BLOCK_BYTES,
+    )
