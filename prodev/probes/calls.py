@@ -36,7 +36,7 @@ def source(
 ) -> dict[str, Any]:
     """An iterator over `items`, over `bookings` generated (status, nights, total_price) rows,
     or else endless integers, whose items the grader hands out `chunk` at a time (1 unless
-    given; the grader counts every item it hands out as pulled)."""
+    given, 500 for bookings; the grader counts every item it hands out as pulled)."""
     return _spec(
         "source",
         id=probe_id,

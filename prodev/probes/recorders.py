@@ -541,7 +541,9 @@ def _add(recorders: Recorders, probe_id: str, recorder: Recorder) -> None:
 def _source(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
     probe_id = str(spec["id"])
     _add(recorders, probe_id, Source(spec))
-    return _stub("source", probe_id, chunk=int(spec.get("chunk") or 1))
+    # Generated bookings are read whole by the answers they feed: 500 per call unless told.
+    chunk = spec.get("chunk") or (500 if spec.get("bookings") is not None else 1)
+    return _stub("source", probe_id, chunk=int(chunk))
 
 
 def _pager(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
