@@ -67,6 +67,27 @@ _registry().register_op({op!r}, _forged_op)
 _IMPORT = "import json\n"
 
 FORGERIES = [
+    # ---- what the request op says about the student's own code is still the student's word:
+    # here, that the `with` block's exception propagated ----
+    Forgery(
+        "lab01_generators",
+        "q5",
+        "q5_swallows_errors.py",
+        "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_with = _registry().ops['probe_with']\n"
+        "def _forged_with(namespace, request, decode):\n"
+        "    answer = _real_with(namespace, request, decode)\n"
+        "    if answer['outcome'] == 'suppressed':\n"
+        "        answer['outcome'] = 'propagated'\n"
+        "    return answer\n"
+        "_registry().register_op('probe_with', _forged_with)\n",
+        known_gap=(
+            "whether an exception left the student's `with` block (or wrapper) is seen only by "
+            "the request op inside the student's process, which the notebook can re-register; "
+            "fixed only by running the answer's function in an interpreter the rest of the "
+            "notebook cannot reach (the grader-owned harness planned for lab 03's suites)"
+        ),
+    ),
     # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
     Forgery(
         "lab01_generators",
