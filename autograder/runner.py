@@ -59,7 +59,7 @@ from autograder.submissions import (
     read_timestamp,
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
-from prodev.checking.student import Student
+from prodev.checking.student import Callbacks, Student
 from prodev.course.layout import Course, CourseError, Lab
 from prodev.course.paths import PUBLIC_SEED, data_dir
 from prodev.runtime.notebook import NotebookError
@@ -123,8 +123,8 @@ class _CurrentStudent(Student):
         self.target: Student = UnreadableStudent("no submission is being graded")
         self.inside_path = inside_path
 
-    def _request(self, request: dict[str, Any]) -> str:
-        return self.target._request(_rewrite_paths(request, self.inside_path))
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
+        return self.target._request(_rewrite_paths(request, self.inside_path), callbacks)
 
     def expose(self, port: int) -> str:
         return self.target.expose(port)

@@ -1,8 +1,9 @@
-"""The probes that labs 01 and 02 grade with: what they observe inside the student's process.
+"""The probes that labs 01 and 02 grade with: what the grader's recorders observe.
 
 The generic lab tests (tests/test_labs.py) prove the labs' checks both ways; these tests pin down
 the observations those checks rely on (items pulled, pages requested, fetch calls, committed
-rows, closes, waits, calls), using small answers written here, through the same JSON boundary.
+rows, closes, waits, calls), using small answers written here, through the same JSON boundary:
+every call on a probe crosses to the check's recorders and is answered from there.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def test_take_refuses_a_result_that_cannot_be_iterated():
         probes.probe_call(student, "count_them", probes.source(items=[1]), take="all")
 
 
-def test_trace_memory_tells_a_stored_stream_from_a_streamed_one():
+def test_memory_growth_tells_a_stored_stream_from_a_streamed_one():
     def stored(rows):
         rows = list(rows)
         return len(rows)
@@ -65,11 +66,19 @@ def test_trace_memory_tells_a_stored_stream_from_a_streamed_one():
         return sum(1 for _ in rows)
 
     student = student_with(stored=stored, streamed=streamed)
-    spec = probes.source(bookings=20_000, seed=3)
-    low = probes.probe_call(student, "streamed", spec, trace_memory=True)
-    high = probes.probe_call(student, "stored", spec, trace_memory=True)
+    spec = probes.source(bookings=20_000, seed=3, chunk=500)
+    low = probes.probe_call(student, "streamed", spec, measure_memory=True)
+    high = probes.probe_call(student, "stored", spec, measure_memory=True)
     assert low["value"] == high["value"] == 20_000
-    assert low["peak_bytes"] < 100_000 < 1_000_000 < high["peak_bytes"]
+    assert low["memory_growth"] < 500_000 < 1_500_000 < high["memory_growth"]
+    assert probes.probe_call(student, "streamed", spec)["memory_growth"] is None
+
+
+def test_a_source_hands_out_items_in_chunks_and_counts_them_all():
+    student = student_with(first=lambda items: next(items))
+    got = probes.probe_call(student, "first", probes.source(items=list(range(10)), chunk=4))
+    assert got["value"] == 0
+    assert got["probes"]["source"] == {"pulled": 4, "exhausted": False}
 
 
 def test_booking_rows_are_the_same_on_both_sides_of_the_boundary():
@@ -109,12 +118,15 @@ TABLES = {
 
 
 def test_a_tracked_database_records_fetches():
-    def first_two(con):
-        cursor = con.execute("SELECT * FROM t ORDER BY id")
+    def first_two(con, query):
+        cursor = con.execute(query)
         return cursor.fetchmany(2)
 
     got = probes.probe_call(
-        student_with(first_two=first_two), "first_two", probes.database(tables=TABLES)
+        student_with(first_two=first_two),
+        "first_two",
+        probes.database(tables=TABLES),
+        "SELECT * FROM t ORDER BY id",
     )
     db = got["probes"]["db"]
     assert got["value"] == [[1, "a"], [2, "b"]]
@@ -123,33 +135,36 @@ def test_a_tracked_database_records_fetches():
 
 
 def test_the_cursor_pattern_is_recorded_too():
-    def dbapi_style(con):
+    def dbapi_style(con, query):
         cursor = con.cursor()
-        cursor.execute("SELECT id FROM t WHERE id > ? ORDER BY id", [1])
+        cursor.execute(query, [1])
         names = [d[0] for d in cursor.description]
         return names, [row for row in cursor]
 
     got = probes.probe_call(
-        student_with(dbapi_style=dbapi_style), "dbapi_style", probes.database(tables=TABLES)
+        student_with(dbapi_style=dbapi_style),
+        "dbapi_style",
+        probes.database(tables=TABLES),
+        "SELECT id FROM t WHERE id > ? ORDER BY id",
     )
     assert got["value"] == [["id"], [[2], [3]]]
     assert got["probes"]["db"]["fetchone"] == 3  # two rows, then the None that ends the loop
 
 
 def test_the_snapshot_shows_only_committed_writes():
-    def write(con, commit):
+    def write(con, statement, commit):
         con.begin()
-        con.execute("DELETE FROM t WHERE id = 1")
+        con.execute(statement)
         if commit:
             con.commit()
         return "ok"
 
     student = student_with(write=write)
-    kept = probes.probe_call(
-        student, "write", probes.database(tables=TABLES, snapshot=["t"]), False
-    )
+    delete = "DELETE FROM t WHERE id = 1"
+    db = probes.database(tables=TABLES, snapshot=["t"])
+    kept = probes.probe_call(student, "write", db, delete, False)
     assert kept["probes"]["db"]["tables"]["t"] == TABLES["t"]["rows"]
-    done = probes.probe_call(student, "write", probes.database(tables=TABLES, snapshot=["t"]), True)
+    done = probes.probe_call(student, "write", db, delete, True)
     assert done["probes"]["db"]["tables"]["t"] == [[2, "b"], [3, "c"]]
     assert done["probes"]["db"]["transactions"] == {"begin": 1, "commit": 1, "rollback": 0}
 
@@ -304,3 +319,75 @@ def test_each_request_starts_with_fresh_probes():
     second = probes.probe_call(student, "one", probes.source(probe_id="b"))
     assert list(first["probes"]) == ["a"] and list(second["probes"]) == ["b"]
     assert second["probes"]["b"]["pulled"] == 1
+
+
+# ---- the grader records; the student's process only asks -------------------------------------
+
+
+def test_student_written_sql_never_runs_in_the_grader():
+    def own_sql(con):
+        return con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+
+    got_error = None
+    try:
+        probes.probe_call(student_with(own_sql=own_sql), "own_sql", probes.database(tables=TABLES))
+    except StudentError as exc:
+        got_error = str(exc)
+    assert got_error and "PermissionError" in got_error and "transaction control" in got_error
+
+
+def test_transaction_control_is_the_only_sql_the_student_may_add():
+    def explicit(con, statement):
+        con.execute("BEGIN TRANSACTION")
+        con.execute(statement)
+        con.execute("ROLLBACK")
+        return "ok"
+
+    got = probes.probe_call(
+        student_with(explicit=explicit),
+        "explicit",
+        probes.database(tables=TABLES, snapshot=["t"]),
+        "DELETE FROM t",
+    )
+    assert got["value"] == "ok"
+    assert got["probes"]["db"]["tables"]["t"] == TABLES["t"]["rows"]
+
+
+def test_a_stub_holds_no_data_and_counts_nothing():
+    def look(items):
+        return sorted(k for k in vars(items) if not k.startswith("__"))
+
+    got = probes.probe_call(student_with(look=look), "look", probes.source(items=[1, 2, 3]))
+    assert got["value"] == ["_buffer", "_chunk", "_done", "probe_id"]
+    assert got["probes"]["source"] == {"pulled": 0, "exhausted": False}
+
+
+def test_probes_only_answer_while_a_check_is_asking():
+    kept = {}
+
+    def keep(items):
+        kept["items"] = items
+        return 1
+
+    probes.probe_call(student_with(keep=keep), "keep", probes.source(items=[1]))
+    with pytest.raises(RuntimeError, match="only while a check is asking"):
+        next(kept["items"])
+
+
+def test_a_stub_asking_for_a_method_the_recorder_lacks_is_refused():
+    from prodev.probes import stubs
+
+    def sneaky(items):
+        return stubs.ask(items.probe_id, "report")
+
+    with pytest.raises(StudentError, match="no such probe call"):
+        probes.probe_call(student_with(sneaky=sneaky), "sneaky", probes.source(items=[1]))
+
+
+def test_an_endless_loop_of_probe_calls_is_stopped():
+    def spin(clock):
+        while True:
+            clock()
+
+    with pytest.raises(StudentError, match="calls on the probes"):
+        probes.probe_call(student_with(spin=spin), "spin", probes.clock())

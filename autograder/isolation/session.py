@@ -26,7 +26,7 @@ from autograder.config import Limits
 from autograder.isolation.forward import unix_to_tcp
 from autograder.isolation.protocol import ProtocolError, encode, read_frame
 from autograder.isolation.sandbox import SandboxError, WorkerProcess
-from prodev.checking.student import Student
+from prodev.checking.student import Callbacks, Student
 from prodev.runtime.answers import MAX_ANSWER_BYTES
 from prodev.runtime.registry import FRESH_OP
 
@@ -264,8 +264,9 @@ class WorkerSlot:
             self._durations[cell] = elapsed
 
     # ---- answers -----------------------------------------------------------------------------
-    def ask(self, request: dict[str, Any]) -> str:
-        """The JSON reply (as text) to one request, after checking it; never raises."""
+    def ask(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
+        """The JSON reply (as text) to one request, after checking it; never raises. Probe
+        calls the notebook makes meanwhile are answered by `callbacks`, here in the grader."""
         name = str(request.get("name", ""))
         if self.report.failure:
             return _refusal("not_run", f"the notebook could not be run: {self.report.failure}")
@@ -278,9 +279,9 @@ class WorkerSlot:
                 return _refusal("crashed", "the notebook could not be run again after a crash")
             for port in self._exposed:
                 self._forward(port)
-        return self._exchange(request, name)
+        return self._exchange(request, name, callbacks)
 
-    def _exchange(self, request: dict[str, Any], name: str) -> str:
+    def _exchange(self, request: dict[str, Any], name: str, callbacks: Callbacks | None) -> str:
         if not self._send(request):
             self.stop()
             return _refusal("crashed", "the notebook's sandbox stopped before it could answer")
@@ -290,6 +291,11 @@ class WorkerSlot:
             frame = self._next(deadline)
             if isinstance(frame, dict) and frame.get("event") == "answer":
                 return _validated(frame.get("text"))
+            if isinstance(frame, dict) and frame.get("event") == "callback":
+                if not self._send({"op": "reply", **_callback_reply(frame, callbacks)}):
+                    self.stop()
+                    return _refusal("crashed", "the notebook's sandbox stopped during a probe call")
+                continue
             if isinstance(frame, dict) and frame.get("event") in ("cell", "ran"):
                 continue
             if frame is _TIMEOUT:
@@ -442,6 +448,18 @@ def _memory_error_cell(errors: list[str], cells: int) -> int | None:
     return None
 
 
+def _callback_reply(frame: dict[str, Any], callbacks: Callbacks | None) -> dict[str, Any]:
+    """The grader's reply to one probe call from the notebook: recorded and answered by the
+    check's recorders, never trusted beyond its JSON types."""
+    if callbacks is None:
+        return {"ok": False, "error": "RuntimeError", "message": "no probe is in use just now"}
+    try:
+        reply = callbacks(frame)
+    except Exception as exc:  # noqa: BLE001 (a recorder's fault must not stop the batch)
+        reply = {"ok": False, "error": "RuntimeError", "message": f"probe failed: {exc}"[:300]}
+    return reply
+
+
 def _refusal(kind: str, message: str) -> str:
     return json.dumps({"ok": False, "kind": kind, "message": message})
 
@@ -475,11 +493,11 @@ class RemoteStudent(Student):
     def __init__(self, slot: WorkerSlot):
         self.slot = slot
 
-    def _request(self, request: dict[str, Any]) -> str:
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         request = json.loads(json.dumps(request))
         if request.get("op") == FRESH_OP:  # a job never goes to the notebook's own process
             return self.slot.fresh(request)
-        return self.slot.ask(request)
+        return self.slot.ask(request, callbacks)
 
     def expose(self, port: int) -> str:
         """The URL at which the notebook reaches the grader's service on 127.0.0.1:`port`."""
@@ -492,7 +510,7 @@ class UnreadableStudent(Student):
     def __init__(self, reason: str):
         self.reason = reason
 
-    def _request(self, request: dict[str, Any]) -> str:
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         return _refusal("not_run", self.reason)
 
     def expose(self, port: int) -> str:

@@ -7,7 +7,11 @@ IPython, jupysql and DuckDB once, holds no student code, and for every submissio
 2. forks a child that runs the cells with IPython semantics and then answers the grader's requests
    with `prodev.runtime.serve.serve`, talking to the parent over a private socket pair;
 3. relays frames between the grader and the child, checking each one, so the child never touches
-   the control pipe and can never speak for the parent;
+   the control pipe and can never speak for the parent. While a request is served, the child's
+   probe stubs send `callback` frames that the grader answers (`reply`); when the grader asks
+   for it, the parent stamps each callback with how far the sandbox's memory (resident set of
+   every process but itself) has grown since the request arrived, measured from outside the
+   child;
 4. when the child ends (or the grader says "end"/"kill"), kills every other process in the
    sandbox, wipes the scratch directory, and reports `done`.
 
@@ -47,7 +51,7 @@ from protocol import ProtocolError, read_frame, write_frame  # noqa: E402
 
 # Printed output kept from a notebook run; the rest is counted and dropped.
 OUTPUT_LIMIT = 1_000_000
-CHILD_EVENTS = {"cell", "ran", "answer"}
+CHILD_EVENTS = {"cell", "ran", "answer", "callback"}
 PR_SET_DUMPABLE = 4
 PR_SET_PDEATHSIG = 1
 
@@ -259,6 +263,16 @@ def _serve_submission(stream: BinaryIO, message: dict[str, Any], work: Path) -> 
         },
     )
     namespace = execution.namespace
+    from prodev.probes import stubs
+
+    def transport(message: dict[str, Any]) -> dict[str, Any]:
+        write_frame(stream, {"event": "callback", **message})
+        reply = read_frame(stream)
+        if reply is None:
+            raise stubs.ProbeLimitError("the grader went away during a probe call")
+        return reply
+
+    stubs.connect(transport)
     listeners: dict[int, socket.socket] = {}
     while True:
         request = read_frame(stream)
@@ -290,6 +304,18 @@ def _expose(request: dict[str, Any], listeners: dict[int, socket.socket]) -> str
     return json.dumps({"ok": True, "value": f"http://127.0.0.1:{port}"})
 
 
+def resident_bytes(child: int, isolated: bool) -> int:
+    """Resident memory of the child or, in a private PID namespace, of every process but this
+    one and init (so a helper process the child started is counted too)."""
+    pids = _other_pids() if isolated else [child]
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+    return total
+
+
 def supervise(
     control_in: BinaryIO,
     control_out: BinaryIO,
@@ -309,6 +335,7 @@ def supervise(
     channel = parent_end.makefile("rwb", buffering=0)
     violation = None
     ended_by_grader = False
+    memory_base: int | None = None  # resident bytes when a request asking for memory arrived
     while True:
         ready, _, _ = select.select([control_in, parent_end], [], [])
         if control_in in ready:
@@ -319,6 +346,9 @@ def supervise(
             if request.get("op") in ("end", "kill"):
                 ended_by_grader = True
                 break
+            if request.get("op") != "reply":
+                wanted = request.get("measure_memory")
+                memory_base = resident_bytes(pid, isolated) if wanted else None
             with contextlib.suppress(OSError):
                 write_frame(channel, request)
         if parent_end in ready:
@@ -332,6 +362,9 @@ def supervise(
             if frame.get("event") not in CHILD_EVENTS:
                 violation = "the notebook's process sent a message it may not send"
                 break
+            frame.pop("memory_growth", None)  # only this process may say that
+            if frame["event"] == "callback" and memory_base is not None:
+                frame["memory_growth"] = resident_bytes(pid, isolated) - memory_base
             write_frame(control_out, frame)
             if frame["event"] == "cell":
                 with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from prodev.checking.checks import MARKER
-from prodev.checking.student import Student, StudentError
+from prodev.checking.student import Callbacks, Student, StudentError
 
 # An empty ini file, so the project's own pytest settings never leak into check runs.
 _INI = Path(__file__).with_name("checks.ini")
@@ -174,8 +174,12 @@ class EchoRecorder(Student):
         self.inner = inner
         self.replies: list[str] = []
 
-    def _request(self, request: dict[str, Any]) -> str:
-        text = self.inner._request(request)
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
+        def recorded(frame: dict[str, Any]) -> Any:  # a probe call carries student text too
+            self.replies.append(json.dumps(frame))
+            return callbacks(frame)  # type: ignore[misc]
+
+        text = self.inner._request(request, recorded if callbacks else None)
         self.replies.append(text)
         return text
 

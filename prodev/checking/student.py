@@ -9,14 +9,21 @@ to a sandboxed worker. Both go through `prodev.runtime.serve.serve`, so they beh
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prodev.errors import UserError
+from prodev.probes import stubs
 from prodev.runtime.serve import serve
+
+# Answers one probe call (a callback frame from the student's process) with a reply frame.
+Callbacks = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class StudentError(UserError, AssertionError):
@@ -55,11 +62,13 @@ def sqlite_connection(path: str | Path) -> dict[str, str]:
 class Student:
     """Ask questions of a student's notebook. Subclasses decide where the answers come from."""
 
-    def _request(self, request: dict[str, Any]) -> str:
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         raise NotImplementedError
 
-    def ask(self, request: dict[str, Any]) -> Any:
-        reply = json.loads(self._request(request))
+    def ask(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> Any:
+        """The JSON answer to `request`. While it is being served, every probe call the
+        student's code makes is passed to `callbacks` (in the grader) and answered from there."""
+        reply = json.loads(self._request(request, callbacks))
         if not reply.get("ok"):
             raise StudentError(reply.get("kind", "error"), reply.get("message", "no answer"))
         return reply["value"]
@@ -91,11 +100,56 @@ class Student:
 
 
 class InProcessStudent(Student):
-    """Answers from a namespace in this very process: for a student's own self-check only."""
+    """Answers from a namespace in this very process: for a student's own self-check only.
+
+    Probe calls reach the check's recorders directly, in this process (a self-check is a
+    convenience, not evidence); memory growth is sampled in this process at each probe call."""
 
     def __init__(self, namespace: Mapping[str, Any]):
         self.namespace = namespace
 
-    def _request(self, request: dict[str, Any]) -> str:
+    def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         # Round-trip through JSON exactly as the sandbox boundary does.
-        return serve(self.namespace, json.loads(json.dumps(request)))
+        request = json.loads(json.dumps(request))
+        with _memory_sampled(bool(request.get("measure_memory"))) as growth:
+
+            def transport(message: dict[str, Any]) -> dict[str, Any]:
+                if callbacks is None:
+                    return {"ok": False, "error": "RuntimeError", "message": "no probe here"}
+                frame = {"event": "callback", **json.loads(json.dumps(message))}
+                if growth is not None:
+                    frame["memory_growth"] = growth()
+                return json.loads(json.dumps(callbacks(frame)))
+
+            previous = stubs.connect(transport)
+            try:
+                return serve(self.namespace, request)
+            finally:
+                stubs.connect(previous)
+
+
+# The smallest block a stored Python object takes (a float takes 32 bytes, a short str more).
+_MIN_BLOCK_BYTES = 32
+
+
+@contextlib.contextmanager
+def _memory_sampled(wanted: bool) -> Iterator[Callable[[], int] | None]:
+    """A function giving how far this process's memory has grown since the start, or None.
+
+    A long-lived kernel reuses memory it freed earlier, so its resident set may not grow when
+    an answer stores a stream; the count of allocated object blocks does. Both are lower
+    bounds of the growth, and the larger one is used."""
+    if not wanted:
+        yield None
+        return
+    statm = Path("/proc/self/statm")
+    page = os.sysconf("SC_PAGE_SIZE") if statm.exists() else 0
+
+    def resident() -> int:
+        return int(statm.read_text().split()[1]) * page if page else 0
+
+    base_resident, base_blocks = resident(), sys.getallocatedblocks()
+    yield lambda: max(
+        resident() - base_resident,
+        (sys.getallocatedblocks() - base_blocks) * _MIN_BLOCK_BYTES,
+    )

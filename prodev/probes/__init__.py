@@ -1,8 +1,9 @@
 """Probes: arguments that let checks observe *how* a student's code behaves.
 
-Student side: `stubs` (the live objects), `ops` (request ops that call a student's function on
-them), `suites` (running a student's test classes). Grader side, what checks import: this
-package's names (from `calls`), `orm`, `mutants`, `practice`.
+Student side: `stubs` (thin objects whose every call crosses to the grader), `ops` (request ops
+that call a student's function on them), `suites` (running a student's test classes). Grader
+side, what checks import: this package's names (from `calls`, which keeps one recorder per probe
+in `recorders`), `orm`, `mutants`, `practice`.
 """
 
 from prodev.probes.calls import (
@@ -21,7 +22,7 @@ from prodev.probes.calls import (
     source,
     target,
 )
-from prodev.probes.stubs import booking_rows  # checks compute expected rows with it
+from prodev.probes.recorders import booking_rows  # checks compute expected rows with it
 
 __all__ = [
     "booking_rows",

@@ -1,8 +1,10 @@
 """Probes on the grader's side: what checks write.
 
 `source(...)`, `pager(...)`, `clock()` and friends describe probes as JSON; `probe_call(student,
-...)`, `probe_with` and `probe_decorate` ask the student's process to run a function on them and
-return what the probes observed. The live objects are in `prodev.probes.stubs`.
+...)`, `probe_with` and `probe_decorate` build a grader-side recorder for each probe
+(`prodev.probes.recorders`), ask the student's process to run a function on stubs of them
+(`prodev.probes.stubs`), answer every stub call as it happens, and return the student's answer
+together with what the recorders observed. Observations never come from the student's process.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from prodev.probes.recorders import Recorders
 from prodev.probes.stubs import EXCEPTIONS
 
 # ---------------------------------------------------------------------------------------------
@@ -29,11 +32,20 @@ def source(
     seed: int = 0,
     start: int = 0,
     limit: int | None = None,
+    chunk: int | None = None,
 ) -> dict[str, Any]:
-    """An iterator in the student's process that counts what was pulled: over `items`, over
-    `bookings` generated (status, nights, total_price) rows, or else endless integers."""
+    """An iterator over `items`, over `bookings` generated (status, nights, total_price) rows,
+    or else endless integers, whose items the grader hands out `chunk` at a time (1 unless
+    given, 500 for bookings; the grader counts every item it hands out as pulled)."""
     return _spec(
-        "source", id=probe_id, items=items, bookings=bookings, seed=seed, start=start, limit=limit
+        "source",
+        id=probe_id,
+        items=items,
+        bookings=bookings,
+        seed=seed,
+        start=start,
+        limit=limit,
+        chunk=chunk,
     )
 
 
@@ -100,24 +112,42 @@ def target(probe_id: str = "target", **options: Any) -> dict[str, Any]:
     return {"id": probe_id, **options}
 
 
+def _ask(student: Any, request: dict[str, Any], target_spec: Any = None) -> dict[str, Any]:
+    """Send `request` with its probes replaced by stubs, serve the stubs' calls, and return the
+    student's answer with the recorders' observations ("probes", "events", "memory_growth")."""
+    recorders, sent = Recorders.build(request)
+    try:
+        if target_spec is not None:
+            sent["target"] = recorders.add_target(target_spec)
+        answer = student.ask(sent, callbacks=recorders)
+        observed = recorders.reports()
+    finally:
+        recorders.dispose()
+    return {**answer, **observed}
+
+
 def probe_call(
     student: Any,
     name: str,
     *args: Any,
     take: int | str | None = None,
-    trace_memory: bool = False,
+    measure_memory: bool = False,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Call the student's `name` on probes. With `take`, pull that many items (or "all") from
-    the result. Returns {"value", "iterator", "peak_bytes", "probes", "events"}."""
-    return student.ask(
+    the result. Returns {"value", "iterator", "probes", "events", "memory_growth"}; with
+    `measure_memory`, "memory_growth" is the most the process's memory grew (in bytes) over
+    its size when the request arrived, sampled at every probe call by the sandbox's warm parent
+    (outside the student's process; in a self-check, by tracemalloc)."""
+    return _ask(
+        student,
         {
             "op": "probe_call",
             "name": name,
             "args": list(args),
             "kwargs": kwargs,
             "take": take,
-            "trace_memory": trace_memory,
+            "measure_memory": measure_memory,
         },
     )
 
@@ -133,7 +163,8 @@ def probe_with(
     """Use `with name(*args) as value:` running `sql` on value, then raising if `fail`.
     Returns {"entered", "outcome", "probes", "events"}; outcome is "completed",
     "propagated", "suppressed", "replaced by ..." or "exit raised ..."."""
-    return student.ask(
+    return _ask(
+        student,
         {
             "op": "probe_with",
             "name": name,
@@ -156,15 +187,15 @@ def probe_decorate(
     """Decorate a probe target with the student's `name` (called with args first if `factory`)
     and run `script`: steps {"args": [...], "kwargs": {...}} call the wrapper, {"attr": "clear",
     "args": [...]} call one of its attributes, {"advance": s, "clock": id} move a clock.
-    Returns {"wrapper": {"name", "doc", "wrapped"}, "steps", "probes", "events"}."""
-    return student.ask(
-        {
-            "op": "probe_decorate",
-            "name": name,
-            "args": list(args),
-            "kwargs": kwargs,
-            "factory": factory,
-            "target": target_spec,
-            "script": script,
-        },
-    )
+    Returns {"wrapper": {"name", "doc", "wrapped"}, "steps", "probes", "events"}; the target's
+    calls are in probes[target id]["calls"]."""
+    request = {
+        "op": "probe_decorate",
+        "name": name,
+        "args": list(args),
+        "kwargs": kwargs,
+        "factory": factory,
+        "target": {"sql": list(target_spec.get("sql") or [])},  # its statements are allowed
+        "script": script,
+    }
+    return _ask(student, request, target_spec)

@@ -1,27 +1,25 @@
-"""Request ops on the student's side: call a student function on probes and report what the
-probes saw (`probe_call`, `probe_with`, `probe_decorate`), or call an ORM function and report the
+"""Request ops on the student's side: call a student function on probe stubs and return what
+it returned (`probe_call`, `probe_with`, `probe_decorate`), or call an ORM function and report the
 queries it ran (`orm_call`). `OPS` maps each request name to its op; `prodev.runtime.registry`
 installs them. Each op receives `decode`, which turns JSON argument specs into live objects.
+
+What the probes observed is not part of these answers: the grader recorded it as the stubs'
+calls crossed to it (see `prodev.probes.recorders`). These ops return only values the student's
+code produced (results, what a `with` bound, how a wrapper behaved).
 """
 
 from __future__ import annotations
 
 import itertools
-import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from prodev.probes.stubs import (
-    MAX_TAKE,
-    BodyError,
-    Resource,
-    TrackedConnection,
-    _make_target,
-    _reset,
-)
+from prodev.probes.stubs import BodyError, StubConnection, StubResource, ask, make_target
 from prodev.runtime import answers
 
 Decode = Callable[[Any], Any]
+# The most items `probe_call(..., take="all")` will pull from an answer's iterator.
+MAX_TAKE = 100_000
 
 
 # ---- request ops ----------------------------------------------------------------------------
@@ -46,42 +44,22 @@ def _describe(exc: BaseException) -> str:
 
 
 def _op_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
-    """Call a function on probes; optionally pull `take` items from what it returns and
-    measure the peak memory allocated meanwhile."""
-    registry = _reset()
+    """Call a function on probes; optionally pull `take` items from what it returns."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
     take = request.get("take")
-    trace = bool(request.get("trace_memory"))
-    was_tracing = tracemalloc.is_tracing()
-    if trace:
-        if was_tracing:
-            tracemalloc.reset_peak()
-        else:
-            tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-    try:
-        result = fn(*args, **kwargs)
-        is_iterator = hasattr(result, "__next__")
-        if take is not None:
-            if not hasattr(result, "__iter__"):
-                raise answers.AnswerError(
-                    "not_iterable",
-                    f"`{request['name']}` returned a {type(result).__name__}, which cannot be "
-                    "iterated: yield the items (or return an iterator)",
-                )
-            limit = MAX_TAKE if take == "all" else int(take)
-            result = list(itertools.islice(result, limit))
-        peak = tracemalloc.get_traced_memory()[1] - base if trace else None
-    finally:
-        if trace and not was_tracing:
-            tracemalloc.stop()
-    return {
-        "value": answers.to_json(result),
-        "iterator": is_iterator,
-        "peak_bytes": peak,
-        **registry.reports(),
-    }
+    result = fn(*args, **kwargs)
+    is_iterator = hasattr(result, "__next__")
+    if take is not None:
+        if not hasattr(result, "__iter__"):
+            raise answers.AnswerError(
+                "not_iterable",
+                f"`{request['name']}` returned a {type(result).__name__}, which cannot be "
+                "iterated: yield the items (or return an iterator)",
+            )
+        limit = MAX_TAKE if take == "all" else int(take)
+        result = list(itertools.islice(result, limit))
+    return {"value": answers.to_json(result), "iterator": is_iterator}
 
 
 def _run_body(value: Any, body: Mapping[str, Any]) -> None:
@@ -94,8 +72,7 @@ def _run_body(value: Any, body: Mapping[str, Any]) -> None:
 
 
 def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
-    """Enter the student's context manager, run a body (SQL, then maybe raise), exit, report."""
-    registry = _reset()
+    """Enter the student's context manager, run a body (SQL, then maybe raise), exit."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
     manager = fn(*args, **kwargs)
@@ -110,7 +87,7 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
     except NotImplementedError:
         raise  # a blank answer: reported as "not answered yet"
     except Exception as exc:  # noqa: BLE001 (failing to enter is an observation too)
-        return {"entered": None, "outcome": "enter raised " + _describe(exc), **registry.reports()}
+        return {"entered": None, "outcome": "enter raised " + _describe(exc)}
     entered = _entered(value)
     body = request.get("body") or {}
     outcome = "completed"
@@ -131,16 +108,16 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
             manager.__exit__(None, None, None)
         except Exception as raised:  # noqa: BLE001
             outcome = "exit raised " + _describe(raised)
-    return {"entered": entered, "outcome": outcome, **registry.reports()}
+    return {"entered": entered, "outcome": outcome}
 
 
 def _entered(value: Any) -> Any:
     """What the `with` statement bound, described in JSON."""
-    if isinstance(value, Resource):
+    if isinstance(value, StubResource):
         return value.name
     if isinstance(value, list | tuple):
         return [_entered(v) for v in value]
-    if isinstance(value, TrackedConnection):
+    if isinstance(value, StubConnection):
         return "connection"
     return type(value).__name__
 
@@ -148,10 +125,9 @@ def _entered(value: Any) -> Any:
 def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
     """Apply the student's decorator (or decorator factory) to a probe target, then run a
     script of calls and other steps against the wrapper, recording each outcome."""
-    registry = _reset()
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
-    target = _make_target(request["target"])
+    target = make_target(request["target"])
     decorator = fn(*args, **kwargs) if request.get("factory", True) else fn
     wrapper = decorator(target)
     if not callable(wrapper):
@@ -163,7 +139,7 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
     steps = []
     for step in request.get("script", []):
         if "advance" in step:
-            registry.clock(step.get("clock", "clock")).now += float(step["advance"])
+            ask(str(step.get("clock", "clock")), "advance", float(step["advance"]))
             steps.append({"advanced": step["advance"]})
             continue
         call = getattr(wrapper, step["attr"], None) if "attr" in step else wrapper
@@ -184,7 +160,6 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
             "wrapped": getattr(wrapper, "__wrapped__", None) is target,
         },
         "steps": steps,
-        **registry.reports(),
     }
 
 

@@ -1,29 +1,22 @@
-"""Probes on the student's side: live objects built from the JSON a check describes.
+"""Probes on the student's side: thin stubs whose every call is answered by the grader.
 
-A check describes a probe in JSON (`{"__prodev__": "source", "id": "src", ...}`); inside the
-student's process (the sandboxed worker, or the student's own kernel for self-checks) it is built
-here as a live object (an endless iterator that counts what was pulled, a fake clock, a flaky
-function, a tracked resource...) and handed to the student's function. `DECODERS` maps each kind
-to its builder; `prodev.runtime.registry` installs them. The grader side is `prodev.probes.calls`.
+A check describes its probes; the grader keeps each one as a recorder (`prodev.probes.recorders`)
+and sends the student's process only a stub naming it (`{"__prodev__": "stub", "kind": ...,
+"id": ...}`). The stubs built here hold no data and count nothing: each call (the next items of a
+source, a page, a fetch, a clock reading, a sleep, a log record, a call of the decorated target)
+crosses to the grader through the transport that the serving side connects, and returns what
+the grader answers. Patching a stub can only change what is asked, never what was observed.
+`DECODERS` maps each kind to its builder; `prodev.runtime.registry` installs them.
 """
 
 from __future__ import annotations
 
 import builtins
-import itertools
-import random
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prodev.errors import UserError
 from prodev.runtime import answers
-
-# An endless source stops a runaway answer (one that reads everything) after this many items.
-DEFAULT_READ_LIMIT = 100_000
-# A pager stops a runaway answer after this many page requests.
-DEFAULT_CALL_LIMIT = 1_000
-# The most items `probe_call(..., take="all")` will pull from an answer's iterator.
-MAX_TAKE = 100_000
 
 # Exceptions a check may name (as decorator arguments or as what a flaky function raises).
 EXCEPTIONS = {
@@ -38,6 +31,7 @@ EXCEPTIONS = {
         "RuntimeError",
         "LookupError",
         "PermissionError",
+        "TypeError",
     )
 }
 
@@ -50,291 +44,134 @@ class BodyError(UserError):
     """The exception a check's `with` body raises on purpose."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Student side: live probes
-# ---------------------------------------------------------------------------------------------
+# (message) -> reply: set by whoever serves the grader's requests, for the request's duration.
+Transport = Callable[[dict[str, Any]], Mapping[str, Any]]
+_transport: Transport | None = None
 
 
-class _Registry:
-    """The probes built for the current request, by id, and one ordered log of events."""
-
-    def __init__(self) -> None:
-        self.probes: dict[str, Any] = {}
-        self.events: list[str] = []
-
-    def add(self, probe_id: str, probe: Any) -> Any:
-        self.probes[probe_id] = probe
-        return probe
-
-    def clock(self, probe_id: str) -> FakeClock:
-        clock = self.probes.get(probe_id)
-        if not isinstance(clock, FakeClock):
-            clock = self.add(probe_id, FakeClock())
-        return clock
-
-    def reports(self) -> dict[str, Any]:
-        out = {pid: p.report() for pid, p in self.probes.items() if hasattr(p, "report")}
-        return {"probes": out, "events": list(self.events)}
+def connect(transport: Transport | None) -> Transport | None:
+    """Send probe calls through `transport` from now on; returns the previous one."""
+    global _transport
+    previous, _transport = _transport, transport
+    return previous
 
 
-_registry = _Registry()
+def ask(probe: str, method: str, *args: Any) -> Any:
+    """Call `method` of the grader's recorder `probe`; its exceptions are raised here."""
+    if _transport is None:
+        raise ProbeLimitError("this probe works only while a check is asking a question")
+    reply = _transport({"probe": probe, "method": method, "args": [_as_json(a) for a in args]})
+    if reply.get("ok") is True:
+        return reply.get("value")
+    name = str(reply.get("error", "RuntimeError"))
+    cls = ProbeLimitError if name == "ProbeLimitError" else EXCEPTIONS.get(name, RuntimeError)
+    raise cls(str(reply.get("message", "the probe refused the call")))
 
 
-def _reset() -> _Registry:
-    global _registry
-    for probe in _registry.probes.values():
-        close = getattr(probe, "dispose", None)
-        if callable(close):
-            close()
-    _registry = _Registry()
-    return _registry
+def _as_json(value: Any) -> Any:
+    if isinstance(value, StubConnection):
+        return {"__probe__": value.probe_id}
+    try:
+        return answers.to_json(value)
+    except answers.AnswerError:
+        return f"<{type(value).__name__}, not JSON>"
 
 
-class CountingSource:
-    """An iterator over given items, a range of integers or generated booking rows, that
-    counts how many items were pulled and refuses to go past a limit."""
+def _row(row: Any) -> Any:
+    return tuple(row) if isinstance(row, list) else row
 
-    def __init__(self, items: Iterator[Any], limit: int):
-        self._items = items
-        self.limit = limit
-        self.pulled = 0
-        self.exhausted = False
 
-    def __iter__(self) -> CountingSource:
+class StubSource:
+    """An iterator whose items come from the grader, `chunk` at a time."""
+
+    def __init__(self, probe_id: str, chunk: int):
+        self.probe_id = probe_id
+        self._chunk = max(1, chunk)
+        self._buffer: list[Any] = []
+        self._done = False
+
+    def __iter__(self) -> StubSource:
         return self
 
     def __next__(self) -> Any:
-        if self.pulled >= self.limit:
-            raise ProbeLimitError(
-                f"read more than {self.limit:,} items from the source: is the whole source "
-                "being read (list(), len(), sorted()) instead of only what is needed?"
-            )
-        try:
-            item = next(self._items)
-        except StopIteration:
-            self.exhausted = True
-            raise
-        self.pulled += 1
-        return item
-
-    def report(self) -> dict[str, Any]:
-        return {"pulled": self.pulled, "exhausted": self.exhausted}
+        if not self._buffer and not self._done:
+            self._buffer = list(ask(self.probe_id, "next", self._chunk))[::-1]
+            self._done = not self._buffer
+        if not self._buffer:
+            raise StopIteration
+        return _row(self._buffer.pop())
 
 
-def booking_rows(n: int, seed: int) -> Iterator[tuple[str, int, float]]:
-    """`n` synthetic (status, nights, total_price) rows, generated one at a time."""
-    rng = random.Random(seed)
-    statuses = ("confirmed", "confirmed", "confirmed", "cancelled", "pending", "completed")
-    for _ in range(n):
-        nights = rng.randint(1, 14)
-        yield rng.choice(statuses), nights, round(nights * rng.uniform(40, 400), 2)
+class StubPager:
+    """`fetch_page(offset, limit)`: each page is asked of the grader."""
+
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
+
+    def __call__(self, offset: int, limit: int) -> list[Any]:
+        return list(ask(self.probe_id, "page", offset, limit))
 
 
-def _decode_source(spec: Mapping[str, Any]) -> CountingSource:
-    limit = int(spec.get("limit") or DEFAULT_READ_LIMIT)
-    if spec.get("bookings") is not None:
-        items: Iterator[Any] = booking_rows(int(spec["bookings"]), int(spec.get("seed", 0)))
-        limit = max(limit, int(spec["bookings"]) + 1)
-    elif spec.get("items") is not None:
-        items = iter(list(spec["items"]))
-    else:
-        items = itertools.count(int(spec.get("start", 0)))
-    return _registry.add(spec["id"], CountingSource(items, limit))
+class StubConnection:
+    """A DuckDB-like connection (and its own cursor) whose database lives in the grader."""
 
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
 
-class Pager:
-    """`fetch_page(offset, limit)` over the integers 0..total-1 (endless if total is None)."""
-
-    def __init__(self, total: int | None, call_limit: int):
-        self.total = total
-        self.call_limit = call_limit
-        self.calls: list[list[int]] = []
-
-    def __call__(self, offset: int, limit: int) -> list[int]:
-        if len(self.calls) >= self.call_limit:
-            raise ProbeLimitError(
-                f"requested more than {self.call_limit:,} pages: does the loop stop when a page "
-                "comes back short?"
-            )
-        if type(offset) is not int or type(limit) is not int or offset < 0 or limit < 1:
-            raise ValueError(
-                f"fetch_page(offset, limit) needs integers >= 0 and >= 1, got "
-                f"({offset!r}, {limit!r})"
-            )
-        self.calls.append([offset, limit])
-        end = offset + limit if self.total is None else min(offset + limit, self.total)
-        return list(range(offset, max(offset, end)))
-
-    def report(self) -> dict[str, Any]:
-        return {"calls": self.calls}
-
-
-def _decode_pager(spec: Mapping[str, Any]) -> Pager:
-    total = spec.get("total")
-    call_limit = int(spec.get("limit") or DEFAULT_CALL_LIMIT)
-    pager = Pager(None if total is None else int(total), call_limit)
-    return _registry.add(spec["id"], pager)
-
-
-class TrackedCursor:
-    """A real DuckDB result whose fetch calls are recorded in its connection's `stats`."""
-
-    def __init__(self, stats: dict[str, Any], result: Any):
-        self._stats = stats
-        self._result = result
+    def execute(self, query: str, parameters: Any = None) -> StubConnection:
+        ask(self.probe_id, "execute", query, parameters)
+        return self
 
     @property
     def description(self) -> Any:
-        return self._result.description
+        return [tuple(d) + (None,) * 5 for d in ask(self.probe_id, "description")]
 
     def fetchone(self) -> Any:
-        self._stats["fetchone"] += 1
-        row = self._result.fetchone()
-        self._stats["rows_fetched"] += row is not None
-        return row
+        return _row(ask(self.probe_id, "fetchone"))
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        self._stats["fetchmany"].append(size)
-        rows = self._result.fetchmany(size)
-        self._stats["rows_fetched"] += len(rows)
-        return rows
+        return [_row(r) for r in ask(self.probe_id, "fetchmany", size)]
 
     def fetchall(self) -> list[Any]:
-        self._stats["fetchall"] += 1
-        rows = self._result.fetchall()
-        self._stats["rows_fetched"] += len(rows)
-        return rows
+        return [_row(r) for r in ask(self.probe_id, "fetchall")]
 
     def __iter__(self) -> Iterator[Any]:
         while (row := self.fetchone()) is not None:
             yield row
 
-    def close(self) -> None:
-        self._result.close()
-
-
-class TrackedConnection:
-    """A real in-memory (or read-only file) DuckDB connection that records what is run and
-    fetched, and can report committed table contents through a second connection.
-
-    Like DuckDB's own connection it is also its own cursor: `con.execute(q).fetchmany(n)` and
-    `cur = con.cursor(); cur.execute(q); cur.fetchmany(n)` both work and are both recorded.
-    Anything else (e.g. `con.sql`) is passed to the real connection, unrecorded."""
-
-    def __init__(self, connection: Any, snapshot: list[str]):
-        self._con = connection
-        self._snapshot = snapshot
-        self._last: TrackedCursor | None = None
-        self.executed: list[str] = []
-        self.stats: dict[str, Any] = {
-            "fetchmany": [],
-            "fetchone": 0,
-            "fetchall": 0,
-            "rows_fetched": 0,
-        }
-        self.transactions = {"begin": 0, "commit": 0, "rollback": 0}
-        self.closed = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._con, name)
-
-    def execute(self, query: str, parameters: Any = None) -> TrackedConnection:
-        self.executed.append(" ".join(str(query).split()))
-        if parameters is None:
-            result = self._con.execute(query)
-        else:
-            result = self._con.execute(query, parameters)
-        self._last = TrackedCursor(self.stats, result)
-        return self
-
-    def _result(self) -> TrackedCursor:
-        if self._last is None:
-            raise RuntimeError("no query has been executed on this connection yet")
-        return self._last
-
-    @property
-    def description(self) -> Any:
-        return self._result().description
-
-    def fetchone(self) -> Any:
-        return self._result().fetchone()
-
-    def fetchmany(self, size: int = 1) -> list[Any]:
-        return self._result().fetchmany(size)
-
-    def fetchall(self) -> list[Any]:
-        return self._result().fetchall()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._result())
-
-    def cursor(self) -> TrackedConnection:
+    def cursor(self) -> StubConnection:
         return self
 
     def begin(self) -> None:
-        self.transactions["begin"] += 1
-        self._con.begin()
+        ask(self.probe_id, "begin")
 
     def commit(self) -> None:
-        self.transactions["commit"] += 1
-        self._con.commit()
+        ask(self.probe_id, "commit")
 
     def rollback(self) -> None:
-        self.transactions["rollback"] += 1
-        self._con.rollback()
+        ask(self.probe_id, "rollback")
 
     def close(self) -> None:
-        self.closed = True
+        ask(self.probe_id, "close")
 
-    def report(self) -> dict[str, Any]:
-        tables = {}
-        viewer = self._con.cursor()  # a second connection: sees committed data only
-        for table in self._snapshot:
-            rows = viewer.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()
-            tables[table] = answers.to_json(rows)
-        viewer.close()
-        return {
-            "executed": self.executed,
-            **self.stats,
-            "transactions": self.transactions,
-            "tables": tables,
-        }
+    def __enter__(self) -> StubConnection:
+        return self
 
-    def dispose(self) -> None:
-        self._con.close()
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def _decode_db(spec: Mapping[str, Any]) -> TrackedConnection:
-    import duckdb
+class StubResource:
+    """What an opener opened: closing it is reported to the grader."""
 
-    if spec.get("path"):
-        con = duckdb.connect(str(spec["path"]), read_only=True)
-    else:
-        con = duckdb.connect()
-        for name, table in (spec.get("tables") or {}).items():
-            columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
-            con.execute(f'CREATE TABLE "{name}" ({columns})')
-            if table.get("rows"):
-                marks = ", ".join("?" for _ in table["columns"])
-                con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
-    tracked = TrackedConnection(con, list(spec.get("snapshot") or []))
-    return _registry.add(spec["id"], tracked)
-
-
-class Resource:
-    """Something that must be closed: records its opening and closing in the event log."""
-
-    def __init__(self, name: str, events: list[str]):
+    def __init__(self, probe_id: str, name: str):
+        self.probe_id = probe_id
         self.name = name
-        self._events = events
-        self.closed = 0
-        events.append(f"open {name}")
 
     def close(self) -> None:
-        self.closed += 1
-        self._events.append(f"close {self.name}")
+        ask(self.probe_id, "close")
 
-    def __enter__(self) -> Resource:
+    def __enter__(self) -> StubResource:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -344,106 +181,89 @@ class Resource:
         return self.name
 
 
-class Opener:
-    """A callable that opens one `Resource` (or fails to, raising ConnectionError)."""
+class StubOpener:
+    """A callable that opens one resource (or raises the ConnectionError the grader sends)."""
 
-    def __init__(self, name: str, fail: bool, events: list[str]):
-        self.name = name
-        self.fail = fail
-        self._events = events
-        self.opened: Resource | None = None
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
 
-    def __call__(self) -> Resource:
-        if self.fail:
-            self._events.append(f"fail {self.name}")
-            raise ConnectionError(f"could not open {self.name}")
-        if self.opened is not None:
-            raise RuntimeError(f"{self.name} was opened twice")
-        self.opened = Resource(self.name, self._events)
-        return self.opened
-
-    def report(self) -> dict[str, Any]:
-        return {
-            "opened": self.opened is not None,
-            "closed": self.opened.closed if self.opened else 0,
-        }
+    def __call__(self) -> StubResource:
+        return StubResource(self.probe_id, str(ask(self.probe_id, "open")))
 
 
-def _decode_opener(spec: Mapping[str, Any]) -> Opener:
-    opener = Opener(str(spec["id"]), bool(spec.get("fail")), _registry.events)
-    return _registry.add(spec["id"], opener)
+class StubClock:
+    """A clock read from the grader; its `sleep` is recorded there and moves it on."""
 
-
-class FakeClock:
-    """A clock that only moves when something sleeps on it or a target's work advances it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.reads = 0
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
 
     def __call__(self) -> float:
-        self.reads += 1
-        return self.now
+        return ask(self.probe_id, "now")
 
     def sleep(self, seconds: float) -> None:
-        seconds = float(seconds)
-        if seconds < 0:
-            raise ValueError(f"sleep length must be non-negative, got {seconds}")
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def report(self) -> dict[str, Any]:
-        return {"now": self.now, "sleeps": self.sleeps, "reads": self.reads}
+        ask(self.probe_id, "sleep", seconds)
 
 
-def _decode_clock(spec: Mapping[str, Any]) -> FakeClock:
-    return _registry.clock(spec["id"])
+class StubRand:
+    """A stand-in for `random.random` whose values the grader chooses."""
 
-
-def _decode_sleep(spec: Mapping[str, Any]) -> Callable[[float], None]:
-    return _registry.clock(spec["clock"]).sleep
-
-
-class Rand:
-    """A stand-in for `random.random` that returns a fixed cycle of values."""
-
-    def __init__(self, values: list[float]):
-        self._values = itertools.cycle(values or [0.5])
-        self.calls = 0
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
 
     def __call__(self) -> float:
-        self.calls += 1
-        return next(self._values)
-
-    def report(self) -> dict[str, Any]:
-        return {"calls": self.calls}
+        return ask(self.probe_id, "next")
 
 
-def _decode_rand(spec: Mapping[str, Any]) -> Rand:
-    return _registry.add(spec["id"], Rand([float(v) for v in spec.get("values", [])]))
+class StubLog:
+    """A callable that sends what it is called with (one argument, or the list of them)."""
 
-
-class LogSink:
-    """A callable that records (as JSON) what it is called with: its one argument, or the list
-    of its arguments."""
-
-    def __init__(self) -> None:
-        self.records: list[Any] = []
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
 
     def __call__(self, *record: Any) -> None:
-        record = record[0] if len(record) == 1 else list(record)
-        try:
-            self.records.append(answers.to_json(record))
-        except answers.AnswerError:
-            self.records.append(f"<{type(record).__name__}, not JSON>")
-
-    def report(self) -> dict[str, Any]:
-        return {"records": self.records}
+        ask(self.probe_id, "record", record[0] if len(record) == 1 else list(record))
 
 
-def _decode_log(spec: Mapping[str, Any]) -> LogSink:
-    return _registry.add(spec["id"], LogSink())
+def make_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
+    """A plain function (with a name and docstring, as decorators expect) whose calls run in
+    the grader; with `connection`, its first argument must be the probe database's stub."""
+    probe_id = str(spec["id"])
+    takes_connection = bool(spec.get("connection"))
+
+    def work(*args: Any, **kwargs: Any) -> Any:
+        connection = None
+        if takes_connection:
+            first = args[0] if args else None
+            connection = first.probe_id if isinstance(first, StubConnection) else repr(first)
+            args = args[1:]
+        return ask(probe_id, "call", list(args), dict(kwargs), connection)
+
+    work.__name__ = work.__qualname__ = str(spec.get("name", "work"))
+    work.__doc__ = str(spec.get("doc", "Do some work."))
+    return work
+
+
+def _decode_stub(spec: Mapping[str, Any]) -> Any:
+    kind, probe_id = spec.get("kind"), str(spec.get("id"))
+    if kind == "source":
+        return StubSource(probe_id, int(spec.get("chunk", 1)))
+    if kind == "pager":
+        return StubPager(probe_id)
+    if kind == "db":
+        return StubConnection(probe_id)
+    if kind == "opener":
+        return StubOpener(probe_id)
+    if kind == "clock":
+        return StubClock(probe_id)
+    if kind == "sleep":
+        return StubClock(probe_id).sleep
+    if kind == "rand":
+        return StubRand(probe_id)
+    if kind == "log":
+        return StubLog(probe_id)
+    if kind == "target":
+        return make_target(spec)
+    raise ValueError(f"unknown probe kind {kind!r}")
 
 
 def _decode_exception(spec: Mapping[str, Any]) -> Any:
@@ -452,65 +272,5 @@ def _decode_exception(spec: Mapping[str, Any]) -> Any:
     return EXCEPTIONS[spec["name"]]
 
 
-class Target:
-    """The function a check's decorator is applied to: counts calls, may cost clock time,
-    may fail a number of times, may run SQL on the connection it is given."""
-
-    def __init__(self, spec: Mapping[str, Any]):
-        self.calls: list[Any] = []
-        self.returns = spec.get("returns", "echo")
-        self.cost = float(spec.get("cost", 0))
-        self.clock = _registry.clock(spec["clock"]) if spec.get("clock") else None
-        self.fail_times = int(spec.get("fail_times", 0))
-        self.exception = EXCEPTIONS[spec.get("exception", "ConnectionError")]
-        self.sql = list(spec.get("sql") or [])
-        self.fail_after_sql = bool(spec.get("fail_after_sql"))
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        connection, rest = (args[0], args[1:]) if self.sql else (None, args)
-        self.calls.append(answers.to_json([list(rest), kwargs]))
-        if self.clock is not None:
-            self.clock.now += self.cost
-        for statement in self.sql:
-            connection.execute(statement)
-        if self.fail_after_sql:
-            raise self.exception("the work failed after writing")
-        if len(self.calls) <= self.fail_times:
-            raise self.exception(f"attempt {len(self.calls)} failed")
-        if self.returns == "echo":
-            return {"args": list(rest), "kwargs": kwargs, "call": len(self.calls)}
-        return self.returns
-
-    def report(self) -> dict[str, Any]:
-        return {"calls": self.calls}
-
-
-def _make_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
-    """A plain function (with a name and docstring, as decorators expect) around a Target."""
-    target = _registry.add(spec["id"], Target(spec))
-
-    def work(*args: Any, **kwargs: Any) -> Any:
-        return target(*args, **kwargs)
-
-    work.__name__ = work.__qualname__ = str(spec.get("name", "work"))
-    work.__doc__ = str(spec.get("doc", "Do some work."))
-    return work
-
-
-def _decode_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
-    return _make_target(spec)
-
-
-# Kind -> builder of the live probe, installed by prodev.runtime.registry.
-DECODERS = {
-    "source": _decode_source,
-    "pager": _decode_pager,
-    "db": _decode_db,
-    "opener": _decode_opener,
-    "clock": _decode_clock,
-    "sleep": _decode_sleep,
-    "rand": _decode_rand,
-    "log": _decode_log,
-    "exception": _decode_exception,
-    "target": _decode_target,
-}
+# Kind -> builder of the student-side object, installed by prodev.runtime.registry.
+DECODERS = {"stub": _decode_stub, "exception": _decode_exception}

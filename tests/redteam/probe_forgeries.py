@@ -1,0 +1,283 @@
+"""Forging attempts on every probe kind: a wrong answer plus a trick that patches, replaces or
+deletes `prodev` objects inside the notebook to make the answer look right.
+
+Each forgery is graded beside its control, the same wrong answer without the trick: the trick
+must not raise the score. A trick tries everything a student's process can do about what a
+probe observed: rewrite the recorders' reports (in its own copy of the module), re-register the
+request op so that its answer carries forged observations, rewrite the stubs, delete them, and
+reset its own memory high-water mark.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@dataclass(frozen=True)
+class Forgery:
+    lab: str
+    question: str
+    wrong: str  # the fixture under tests/fixtures/<lab>/wrong/
+    trick: str  # code appended to the wrong answer
+    known_gap: str | None = None  # why this one still succeeds, and what fixes it
+
+    @property
+    def name(self) -> str:
+        return f"{self.question}_{self.wrong.removesuffix('.py')}_forged"
+
+    def control_source(self) -> str:
+        return (FIXTURES / self.lab / "wrong" / self.wrong).read_text()
+
+    def attack_source(self) -> str:
+        return self.control_source() + "\n\n" + self.trick
+
+
+def _forged_op(op: str, observed: dict) -> str:
+    """Re-register `op` so that its answer carries `observed` beside the real result, and
+    rewrite what the recorders would report, in the notebook's own copy of them."""
+    return f"""
+import prodev.probes.recorders as _recorders
+from prodev.runtime.registry import default_registry as _registry
+
+_OBSERVED = json.loads({json.dumps(json.dumps(observed))})
+_recorders.Recorders.reports = lambda self: dict(_OBSERVED)
+for _kind in ("Source", "Pager", "Database", "Opener", "Clock", "Rand", "Log", "Target"):
+    getattr(_recorders, _kind).report = lambda self: {{}}
+_real_op = _registry().ops[{op!r}]
+
+
+def _forged_op(namespace, request, decode):
+    try:
+        answer = _real_op(namespace, request, decode)
+    except Exception:
+        answer = {{"value": None, "iterator": True}}
+    answer.update(_OBSERVED)
+    return answer
+
+
+_registry().register_op({op!r}, _forged_op)
+"""
+
+
+_IMPORT = "import json\n"
+
+FORGERIES = [
+    # ---- what the request op says about the student's own code is still the student's word:
+    # here, that the `with` block's exception propagated ----
+    Forgery(
+        "lab01_generators",
+        "q5",
+        "q5_swallows_errors.py",
+        "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_with = _registry().ops['probe_with']\n"
+        "def _forged_with(namespace, request, decode):\n"
+        "    answer = _real_with(namespace, request, decode)\n"
+        "    if answer['outcome'] == 'suppressed':\n"
+        "        answer['outcome'] = 'propagated'\n"
+        "    return answer\n"
+        "_registry().register_op('probe_with', _forged_with)\n",
+        known_gap=(
+            "whether an exception left the student's `with` block (or wrapper) is seen only by "
+            "the request op inside the student's process, which the notebook can re-register; "
+            "fixed only by running the answer's function in an interpreter the rest of the "
+            "notebook cannot reach (the grader-owned harness planned for lab 03's suites)"
+        ),
+    ),
+    # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
+    Forgery(
+        "lab01_generators",
+        "q1",
+        "q1_eager.py",
+        _IMPORT
+        + _forged_op(
+            "probe_call",
+            {"probes": {"source": {"pulled": 8, "exhausted": False}}, "events": []},
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "del _stubs.StubSource.__next__\n",
+    ),
+    Forgery(
+        "lab01_generators",
+        "q2",
+        "q2_fetchall.py",
+        _IMPORT
+        + _forged_op(
+            "probe_call",
+            {
+                "probes": {
+                    "db": {"fetchall": 0, "fetchmany": [100], "fetchone": 0, "rows_fetched": 100}
+                }
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "def _batched_fetchall(self):\n"
+        "    rows = []\n"
+        "    while batch := self.fetchmany(100):\n"
+        "        rows += batch\n"
+        "    return rows\n"
+        "_stubs.StubConnection.fetchall = _batched_fetchall\n",
+    ),
+    Forgery(
+        "lab01_generators",
+        "q3",
+        "q3_all_pages_first.py",
+        _IMPORT + _forged_op("probe_call", {"probes": {"pager": {"calls": [[0, 5], [5, 5]]}}}),
+    ),
+    Forgery(
+        "lab01_generators",
+        "q4",
+        "q4_list_first.py",
+        _IMPORT
+        + _forged_op("probe_call", {"memory_growth": 0, "peak_bytes": 0})
+        + "def _reset_peak():\n"
+        "    try:\n"
+        "        with open('/proc/self/clear_refs', 'w') as f:\n"
+        "            f.write('5')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "_list_first = booking_stats\n"
+        "def booking_stats(rows):\n"
+        "    result = _list_first(rows)\n"
+        "    _reset_peak()\n"
+        "    return result\n",
+    ),
+    Forgery(
+        "lab01_generators",
+        "q5",
+        "q5_no_finally.py",
+        _IMPORT
+        + _forged_op(
+            "probe_with",
+            {
+                "events": ["open a", "open b", "close b", "close a"],
+                "outcome": "propagated",
+                "probes": {"a": {"opened": True, "closed": 1}, "b": {"opened": True, "closed": 1}},
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "del _stubs.StubResource.close\n",
+    ),
+    Forgery(
+        "lab01_generators",
+        "q6",
+        "q6_commit_always.py",
+        _IMPORT
+        + _forged_op(
+            "probe_with",
+            {
+                "outcome": "propagated",
+                "probes": {"db": {"tables": {"payments": [[1, 10, 120.0], [2, 11, 80.0]]}}},
+            },
+        ),
+    ),
+    # ---- lab 02: logs, clocks, sleeps, random numbers, targets, databases ----
+    Forgery(
+        "lab02_decorators",
+        "q1",
+        "q1_swallows_errors.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate",
+            {
+                "probes": {
+                    "log": {
+                        "records": [
+                            {
+                                "function": "refund",
+                                "args": [9],
+                                "kwargs": {"reason": "late"},
+                                "error": "ValueError",
+                            },
+                            {"function": "refund", "args": [9], "kwargs": {}, "result": None},
+                        ]
+                    }
+                }
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.StubLog.__call__ = lambda self, *record: None\n",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q2",
+        "q2_real_clock.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate",
+            {"probes": {"log": {"records": [["search_properties", 2.5]]}, "clock": {}}},
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.StubClock.__call__ = lambda self: 0.0\n",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q3",
+        "q3_no_cap.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate",
+            {
+                "probes": {
+                    "clock": {"sleeps": [0.5, 1.0, 1.5]},
+                    "rand": {"calls": 3},
+                    "target": {"calls": [[[42], {}]] * 4},
+                }
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.StubRand.__call__ = lambda self: 0.5\n"
+        "del _stubs.StubClock.sleep\n",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q4",
+        "q4_no_transaction.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate",
+            {
+                "probes": {
+                    "db": {"tables": {"bookings": [[1, "pending"], [2, "pending"]], "payments": []}}
+                }
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.StubConnection.rollback = lambda self: None\n"
+        "_stubs.connect(None)\n",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q5",
+        "q5_never_expires.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate",
+            {"probes": {"target": {"calls": [[[7], {}], [[7], {}]]}, "clock": {}}},
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.ask = lambda *a, **k: None\n",
+    ),
+    # ---- lab 09: the ORM's query count is still computed in the student's process ----
+    Forgery(
+        "lab09_django_orm",
+        "q3",
+        "q3_n_plus_one.py",
+        _IMPORT + "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_orm = _registry().ops['orm_call']\n"
+        "def _forged_orm(namespace, request, decode):\n"
+        "    answer = _real_orm(namespace, request, decode)\n"
+        "    answer.update(queries=3, statements=3, sql=answer['sql'][:3])\n"
+        "    return answer\n"
+        "_registry().register_op('orm_call', _forged_orm)\n",
+        known_gap=(
+            "orm_call counts an ORM call's queries inside the student's process, so a notebook "
+            "that re-registers the op reports any count it likes; fixed when lab 09 runs its ORM "
+            "against the grader's database server, which counts the queries itself"
+        ),
+    ),
+]
