@@ -27,7 +27,7 @@ import pytest
 
 from prodev.course.bundle import write_student_bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "tests" / "output"
 PREFERRED_LAB = "lab04_advanced_sql"

@@ -1,8 +1,9 @@
 """The probes that labs 01 and 02 grade with: what they observe inside the student's process.
 
-The generic lab tests (tests/test_labs.py) prove the labs' checks both ways; these tests pin down
-the observations those checks rely on (items pulled, pages requested, fetch calls, committed
-rows, closes, waits, calls), using small answers written here, through the same JSON boundary.
+The generic lab tests (tests/content/test_labs.py) prove the labs' checks both ways; these tests
+pin down the observations those checks rely on (items pulled, pages requested, fetch calls,
+committed rows, closes, waits, calls), using small answers written here,
+through the same JSON boundary.
 """
 
 from __future__ import annotations

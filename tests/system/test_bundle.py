@@ -14,7 +14,7 @@ import pytest
 
 from prodev.course.bundle import FORBIDDEN, BundleError, write_student_bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The body between the marker lines (markers may sit in a comment, e.g. `-- ### BEGIN SOLUTION`).
 SOLUTION = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)^[^\n]*### END SOLUTION", re.S | re.M)
 # A solution body shorter than this is too generic to search for (e.g. `return total`).

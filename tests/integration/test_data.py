@@ -22,7 +22,7 @@ from prodev.stayhub.data.schema import TABLES
 from prodev.stayhub.data.sizes import SIZES
 from prodev.stayhub.data.summary import row_counts, table_checksums
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PRODEV = REPO / ".venv" / "bin" / "prodev"
 SMALL = SIZES["small"]
 

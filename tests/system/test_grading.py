@@ -18,15 +18,13 @@ import pytest
 from redteam import minicourse as mc
 
 from autograder.config import Limits
-from autograder.isolation.sandbox import bwrap_works
 from autograder.results.feedback import write_feedback
 from autograder.results.gradebook import read_scores
 from autograder.runner import Grader
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIMITS = Limits(timeout=10, request_timeout=5)
-BWRAP_OK, BWRAP_WHY = bwrap_works()
-needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
+needs_bwrap = pytest.mark.needs_bwrap
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -52,9 +50,7 @@ def grader(root: Path, **options) -> Grader:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    if not BWRAP_OK:
-        pytest.skip(f"bubblewrap unusable here: {BWRAP_WHY}")
+def batch(tmp_path_factory, bwrap):
     root = mc.build_course(tmp_path_factory.mktemp("course"))
     mc.submit(root, "alice")
     mc.submit(root, "bob", answers=mc.BLANK)

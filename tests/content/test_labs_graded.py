@@ -14,7 +14,7 @@ import pytest
 
 from autograder.isolation.sandbox import bwrap_works
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LABS = sorted(p.name for p in (ROOT / "solutions").glob("lab[0-9][0-9]_*") if p.is_dir())
 BWRAP_OK, BWRAP_WHY = bwrap_works()
 

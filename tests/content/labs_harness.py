@@ -1,4 +1,4 @@
-"""Find every lab and grade variants of its notebook in this process, for tests/test_labs.py.
+"""Find every lab and grade variants of its notebook in this process, for test_labs.py.
 
 A lab is `solutions/labNN_slug/` (source notebook and public checks), its release in `labs/`,
 its hidden checks in `autograder/checks/` and its wrong answers in `tests/fixtures/`. Grading a
@@ -23,7 +23,7 @@ from prodev.checking.student import InProcessStudent
 from prodev.course.paths import PUBLIC_SEED
 from prodev.runtime.notebook import cell_source, code_to_run, read_notebook, run_cells
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _hidden_seed() -> int:
@@ -218,7 +218,7 @@ def public_fingerprints(lab_name: str) -> dict[str, dict[str, Any]]:
     """For each SQL answer of the reference: row count and fingerprints on the public dataset.
 
     What a lab's public checks pin down; run this module to print them after the dataset
-    generator changes (`python tests/labs_harness.py lab04_advanced_sql`).
+    generator changes (`python tests/content/labs_harness.py lab04_advanced_sql`).
     """
     from prodev.checking import fingerprint
 
