@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import time
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,8 @@ from prodev.stayhub.data.sizes import SIZES
 from prodev.stayhub.data.summary import row_counts, table_checksums
 
 REPO = Path(__file__).resolve().parents[2]
-PRODEV = REPO / ".venv" / "bin" / "prodev"
+# The `prodev` script beside this interpreter, wherever its environment lives.
+PRODEV = Path(sysconfig.get_path("scripts")) / "prodev"
 SMALL = SIZES["small"]
 
 # Seed 42 (the public dataset) as the generator writes it today. If these change, every lab's
