@@ -361,21 +361,23 @@ def _start_build(out: Path, size: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
 
 
-def _wait_for_temp(folder: Path, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(p.name.endswith(".tmp") for p in folder.iterdir()):
+def _wait_for_temp(folder: Path, process: subprocess.Popen, wait_until) -> None:
+    def writing() -> bool:
         assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline, "the build never started writing"
-        time.sleep(0.02)
+        return any(p.name.endswith(".tmp") for p in folder.iterdir())
+
+    wait_until(writing, timeout=30, interval=0.02, what="the build to start writing")
 
 
-def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(small, tmp_path):
+def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(
+    small, tmp_path, wait_until
+):
     target = tmp_path / "stayhub.duckdb"
     target.write_bytes(small.read_bytes())
     before = table_checksums(target)
     process = _start_build(target, "large")
     try:
-        _wait_for_temp(tmp_path, process)
+        _wait_for_temp(tmp_path, process, wait_until)
         time.sleep(0.5)
     finally:
         process.send_signal(signal.SIGKILL)
@@ -389,11 +391,11 @@ def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(s
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".wal"))]
 
 
-def test_a_killed_first_build_leaves_no_database(tmp_path):
+def test_a_killed_first_build_leaves_no_database(tmp_path, wait_until):
     target = tmp_path / "fresh.duckdb"
     process = _start_build(target, "large")
     try:
-        _wait_for_temp(tmp_path, process)
+        _wait_for_temp(tmp_path, process, wait_until)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
