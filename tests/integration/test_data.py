@@ -437,16 +437,15 @@ def test_dataset_path_is_cheap_when_the_file_exists(tmp_path):
         check=True,
     )
     code = (
-        "import sys, time; t = time.perf_counter(); import prodev.stayhub.data as d; "
-        "p = d.dataset_path(6); print(p, 'duckdb' in sys.modules, time.perf_counter() - t)"
+        "import sys; import prodev.stayhub.data as d; "
+        "p = d.dataset_path(6); print(p, 'duckdb' in sys.modules)"
     )
     second = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
-    path, imported, seconds = second.stdout.split()
+    path, imported = second.stdout.split()
     assert path == first.stdout.strip()
     assert imported == "False", "dataset_path imported duckdb although the file existed"
-    assert float(seconds) < 1.0
 
 
 def test_dataset_path_rebuilds_a_file_from_an_older_generator(tmp_path, monkeypatch):
