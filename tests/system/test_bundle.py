@@ -285,26 +285,16 @@ def test_make_lab_in_the_bundle_sets_up_a_venv(bundle):
         assert step in result.stdout, f"`make -n lab` does not show `{step}`:\n{result.stdout}"
 
 
-def lend_build_tools(python: Path, shelf: Path) -> None:
-    """Give the venv of `python` this interpreter's setuptools (and what it imports), so that it
-    can build without fetching anything: a fresh venv on Python 3.12 has none."""
-    if (
-        subprocess.run([str(python), "-c", "import setuptools"], capture_output=True).returncode
-        == 0
-    ):
-        return
+def lend_build_tools(shelf: Path) -> dict[str, str]:
+    """An environment whose PYTHONPATH lends this interpreter's setuptools (and what it imports)
+    to another venv's build, ahead of that venv's own: a fresh venv has none (Python 3.12) or
+    one too old to build wheels by itself (Python 3.11), and nothing may be downloaded."""
     shelf.mkdir()
     for name in ("setuptools", "pkg_resources", "_distutils_hack"):
         found = importlib.util.find_spec(name)
         if found is not None and found.origin:
             (shelf / name).symlink_to(Path(found.origin).parent)
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(purelib, "build-tools.pth").write_text(f"{shelf}\n")
+    return dict(os.environ, PYTHONPATH=str(shelf))
 
 
 @pytest.mark.slow
@@ -314,7 +304,6 @@ def test_bundle_installs_without_autograder(bundle, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    lend_build_tools(python, tmp_path / "build-tools")
     install = subprocess.run(
         [
             str(python),
@@ -327,7 +316,8 @@ def test_bundle_installs_without_autograder(bundle, tmp_path):
             "--no-index",
             "-e",
             str(bundle),
-        ],  # fmt: skip
+        ],
+        env=lend_build_tools(tmp_path / "build-tools"),
         capture_output=True,
         text=True,
         timeout=300,
