@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/api.py [--seed 42] [--requests 300]
 
-Prints the cold start-up (a fresh process) and warm start-up (same process) times, then
+Prints the cold start-up (a fresh process) and warm start-up (same process) times, how long
+`stop()` takes with a slow request in flight, how long 0.3 s of latency and 50 concurrent
+requests with 0.5 s of latency take end to end, then
 requests per second without latency, with 0.1 s of latency (where concurrency is what buys
 throughput) and for GraphQL, with the most requests the server's own log saw in flight at once.
 The server runs in this process, as in a notebook; each client runs in a process of its own, so
@@ -12,10 +14,15 @@ that client and server do not share one interpreter lock.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+
+import httpx
 
 import prodev
 
@@ -74,6 +81,39 @@ def rate(
     return float(json.loads(out))
 
 
+def stop_with_a_request_in_flight(seed: int) -> float:
+    """Seconds `stop()` takes while a request held by 0.5 s of latency is in progress."""
+    api = prodev.practice_api(seed=seed, latency=0.5)
+    slow = threading.Thread(target=lambda: httpx.get(api.url + "/api/properties/1/", timeout=30))
+    slow.start()
+    while api.in_flight == 0:
+        time.sleep(0.01)
+    started = time.perf_counter()
+    api.stop()
+    elapsed = time.perf_counter() - started
+    slow.join()
+    return elapsed
+
+
+def latency_walls(api: prodev.stayhub.api.PracticeAPI) -> tuple[float, float]:
+    """(one request with 0.3 s latency, 50 concurrent requests with 0.5 s latency), seconds."""
+    with api.switched(latency=0.3):
+        started = time.perf_counter()
+        httpx.get(api.url + "/api/properties/1/", timeout=30).raise_for_status()
+        one = time.perf_counter() - started
+
+    async def fifty() -> None:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(base_url=api.url, limits=limits, timeout=30) as client:
+            await asyncio.gather(*(client.get(f"/api/properties/{i}/") for i in range(1, 51)))
+
+    with api.switched(latency=0.5):
+        started = time.perf_counter()
+        asyncio.run(fifty())
+        concurrent = time.perf_counter() - started
+    return one, concurrent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=42)
@@ -86,8 +126,14 @@ def main() -> None:
     print(f"cold start-up (fresh process): {wall:.2f} s wall, {cpu:.2f} s CPU")
     api = prodev.practice_api(seed=args.seed)
     print(f"warm start-up (same process):  {api.startup_seconds * 1000:.0f} ms")
+    api.stop()
+    print(f"stop with a 0.5 s request in flight: {stop_with_a_request_in_flight(args.seed):.2f} s")
+    api = prodev.practice_api(seed=args.seed)
     rows: list[tuple[str, float]] = []
     with api:
+        one, fifty = latency_walls(api)
+        print(f"one request, 0.3 s latency: {one:.2f} s")
+        print(f"50 concurrent requests, 0.5 s latency: {fifty:.2f} s")
         rows.append(("detail, 1 connection", rate(api, "/api/properties/1/", n, 1)))
         rows.append(("detail, 10 concurrent", rate(api, "/api/properties/1/", n, 10)))
         rows.append(("list of 20, 1 connection", rate(api, "/api/bookings/", n, 1)))

@@ -56,7 +56,7 @@ def is_check_cell(cell: dict[str, Any]) -> bool:
     """A locked cell that nbgrader grades (grade=True, solution=False): it only runs checks.
 
     The same rule as `nbgrader.utils.is_grade(cell) and not nbgrader.utils.is_solution(cell)`
-    (tests/test_cell_rules.py proves it on every lab), read directly from the metadata because
+    (tests/unit/test_cell_rules.py proves it on every lab), read directly from the metadata because
     importing nbgrader takes seconds and this runs in every self-check."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution")

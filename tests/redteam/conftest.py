@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
-import re
 import secrets
 import socket
 import sys
@@ -18,8 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import minicourse as mc  # noqa: E402
 from corpus import ATTACKS  # noqa: E402
 
-from autograder.config import BASE_UID, SAMPLE_HIDDEN_SEED, Limits  # noqa: E402
-from autograder.isolation.sandbox import bwrap_works  # noqa: E402
+from autograder.config import SAMPLE_HIDDEN_SEED, Limits  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
 from prodev.course.paths import PUBLIC_SEED  # noqa: E402
 
@@ -28,6 +27,7 @@ JOBS = 2
 LIMITS = Limits(timeout=10, request_timeout=5, checking_seconds=20)
 PRIVATE_MARKER = "ALICE-PRIVATE-MARKER-0c41"
 ENV_MARKER = "GRADER-ENV-MARKER-9d2e"
+PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 
 
 class Listener:
@@ -60,36 +60,52 @@ def snapshot(root: Path) -> set[str]:
     }
 
 
-def another_checkout(cmdline: str) -> bool:
-    """True if the command runs or mounts another interpreter environment than this one."""
-    ours = os.path.realpath(sys.prefix)
-    prefixes = re.findall(r"(/\S+?)/(?:bin/python\S*|lib/python)", cmdline)
-    return bool(prefixes) and all(os.path.realpath(p) != ours for p in prefixes)
-
-
-def sandbox_processes() -> list[str]:
-    """Processes still running as a sandbox uid, or running the worker."""
-    found = []
+def own_processes() -> set[int]:
+    """Live processes descended from this one (orphans come back to it as a subreaper)."""
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            uid = int((entry / "status").read_text().split("Uid:")[1].split()[0])
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone while we looked
             continue
-        if another_checkout(cmdline):
-            continue  # a grader of another checkout on this machine, with its own sandboxes
-        if BASE_UID <= uid < BASE_UID + JOBS or "worker.py --scratch" in cmdline:
-            found.append(f"{entry.name} uid={uid} {cmdline[:80]}")
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state not in ("Z", "X"):
+            children.setdefault(int(ppid), []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
     return found
 
 
+def describe(pids: set[int]) -> list[str]:
+    described = []
+    for pid in sorted(pids):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        uid = status.split("Uid:")[1].split()[0]
+        described.append(f"{pid} uid={uid} {cmdline[:80]}")
+    return described
+
+
+def become_subreaper(on: bool) -> None:
+    """Make orphaned descendants re-parent to this process (Linux PR_SET_CHILD_SUBREAPER), so
+    a process the batch leaves behind is still found among this process's descendants, and a
+    grading run elsewhere on the machine is never mistaken for one of ours."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
 @pytest.fixture(scope="session")
-def redteam(tmp_path_factory):
-    ok, why = bwrap_works()
-    if not ok:
-        pytest.skip(f"bubblewrap unusable here: {why}")
+def redteam(tmp_path_factory, bwrap):
     root = mc.build_course(tmp_path_factory.mktemp("redteam"))
     dataset = mc.make_dataset(root / "data")
     listener = Listener()
@@ -116,16 +132,20 @@ def redteam(tmp_path_factory):
         dataset(seed=seed)
     before = snapshot(root)
     os.environ["PRODEV_REDTEAM_SECRET"] = ENV_MARKER
+    already_running = own_processes()
+    become_subreaper(True)
     started = time.monotonic()
     try:
         report = Grader(
             mc.LAB, root=root, jobs=JOBS, sandbox="bwrap", limits=LIMITS, dataset=dataset,
             data_dirs=[root / "data"], progress=open(os.devnull, "w"),  # noqa: SIM115
         ).grade(root / "submitted")  # fmt: skip
+        wall = time.monotonic() - started
+        leftovers = describe(own_processes() - already_running)
     finally:
+        become_subreaper(False)
         del os.environ["PRODEV_REDTEAM_SECRET"]
-    wall = time.monotonic() - started
     return {
         "root": root, "report": report, "wall": wall, "before": before, "after": snapshot(root),
-        "listener": listener, "marker": marker, "leftovers": sandbox_processes(),
+        "listener": listener, "marker": marker, "leftovers": leftovers,
     }  # fmt: skip

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from prodev.stayhub.api.requestlog import RequestLog, RequestRecord
-from prodev.stayhub.api.switches import Decision, SwitchBoard, sleep
+from prodev.stayhub.api.switches import Decision, SwitchBoard
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -54,7 +54,7 @@ class Gateway:
         started, started_wall, in_flight = self.log.begin()
         try:
             decision = self.board.decide(started)
-            sleep(decision.delay)
+            self.board.delay(decision)
             if decision.status is not None:
                 status, headers, body = self._injected(decision)
             else:

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,10 +113,21 @@ class Decision:
 
 
 class SwitchBoard:
-    """Applies the switches to each arriving request; thread-safe; switches change at any time."""
+    """Applies the switches to each arriving request; thread-safe; switches change at any time.
 
-    def __init__(self, switches: Switches) -> None:
+    `clock` (seconds, monotonic) and `sleep` default to the real ones; a test passes its own to
+    step through rate-limit windows and latencies without waiting for them.
+    """
+
+    def __init__(
+        self,
+        switches: Switches,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
         self._switches = switches
         self._random = random.Random(switches.switch_seed)
         self._accepted: deque[float] = deque()  # monotonic times of requests the limit let in
@@ -136,8 +148,20 @@ class SwitchBoard:
                 self._accepted.clear()
             return self._switches
 
-    def decide(self, now: float) -> Decision:
-        """Decide latency, rate limiting and injected errors for a request arriving at `now`."""
+    def now(self) -> float:
+        """The board's clock."""
+        return self._clock()
+
+    def delay(self, decision: Decision) -> None:
+        """Hold the request for the latency `decision` chose."""
+        if decision.delay > 0:
+            self._sleep(decision.delay)
+
+    def decide(self, now: float | None = None) -> Decision:
+        """Decide latency, rate limiting and injected errors for a request arriving at `now`
+        (the board's clock if not given)."""
+        if now is None:
+            now = self._clock()
         with self._lock:
             s = self._switches
             delay = 0.0
@@ -173,9 +197,3 @@ class SwitchBoard:
                     headers.append(("Retry-After", "1"))
                 return Decision(delay, status, "error", tuple(headers))
             return Decision(delay, None, None, tuple(headers))
-
-
-def sleep(seconds: float) -> None:
-    """Sleep (kept here so that the one place latency is applied is easy to find)."""
-    if seconds > 0:
-        time.sleep(seconds)

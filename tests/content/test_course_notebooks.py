@@ -12,7 +12,7 @@ import pytest
 
 from prodev.runtime.notebook import cell_source, read_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "course").glob("[0-9][0-9]_*/[0-9][0-9]_*.ipynb"))
 
 

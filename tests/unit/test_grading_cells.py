@@ -12,9 +12,8 @@ from prodev.runtime.notebook import NotebookError
 
 
 @pytest.fixture
-def source(tmp_path):
-    mc.build_course(tmp_path)
-    return read_lab_source(tmp_path / "solutions" / mc.LAB / f"{mc.LAB}.ipynb")
+def source(mini_course):
+    return read_lab_source(mini_course / "solutions" / mc.LAB / f"{mc.LAB}.ipynb")
 
 
 def _cells(nb_edit=None, **answers):

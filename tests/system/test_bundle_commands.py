@@ -19,7 +19,7 @@ import pytest
 
 from prodev.course.bundle import write_student_bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE_COMMANDS = ("grade", "feedback", "merge-results")
 STUDENT_COMMANDS = ("api", "bundle", "check", "data", "lab", "release")
 

@@ -23,7 +23,7 @@ import redis as redis_client
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = (
     "PRODEV_DATA_DIR",
     "PRODEV_POSTGRES_URL",

@@ -1,7 +1,7 @@
 """How the machinery behind labs 03 (tests that catch mutants) and 08 (async clients) behaves.
 
-tests/test_labs.py proves each lab both ways; these tests pin down the parts a lab relies on:
-the suite runner never credits a suite that cannot fail, mutants are exact edits, and coroutine
+tests/content/test_labs.py proves each lab both ways; these tests pin down the parts a lab relies
+on: the suite runner never credits a suite that cannot fail, mutants are exact edits, and coroutine
 answers run to completion whether or not an event loop is already running.
 """
 

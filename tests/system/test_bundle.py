@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -15,7 +16,7 @@ import pytest
 from prodev.course.bundle import FORBIDDEN, BundleError, write_student_bundle
 from prodev.course.layout import Course
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = Course.load(ROOT)
 # The body between the marker lines (markers may sit in a comment, e.g. `-- ### BEGIN SOLUTION`).
 SOLUTION = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)^[^\n]*### END SOLUTION", re.S | re.M)
@@ -286,14 +287,39 @@ def test_make_lab_in_the_bundle_sets_up_a_venv(bundle):
         assert step in result.stdout, f"`make -n lab` does not show `{step}`:\n{result.stdout}"
 
 
+def lend_build_tools(shelf: Path) -> dict[str, str]:
+    """An environment whose PYTHONPATH lends this interpreter's setuptools (and what it imports)
+    to another venv's build, ahead of that venv's own: a fresh venv has none (Python 3.12) or
+    one too old to build wheels by itself (Python 3.11), and nothing may be downloaded."""
+    shelf.mkdir()
+    for name in ("setuptools", "pkg_resources", "_distutils_hack"):
+        found = importlib.util.find_spec(name)
+        if found is not None and found.origin:
+            (shelf / name).symlink_to(Path(found.origin).parent)
+    return dict(os.environ, PYTHONPATH=str(shelf))
+
+
 @pytest.mark.slow
 def test_bundle_installs_without_autograder(bundle, tmp_path):
-    """pyproject.toml also lists autograder*, which the bundle lacks: it must still install."""
+    """pyproject.toml also lists autograder*, which the bundle lacks: it must still install,
+    offline (no build isolation: nothing is downloaded)."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(bundle)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-e",
+            str(bundle),
+        ],
+        env=lend_build_tools(tmp_path / "build-tools"),
         capture_output=True,
         text=True,
         timeout=300,

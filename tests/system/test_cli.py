@@ -23,7 +23,7 @@ from autograder.runner import Grader
 from prodev.cli import build_parser, configure_logging, main
 from prodev.errors import UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BWRAP_OK, BWRAP_WHY = bwrap_works()
 # Raised and caught inside the grader only: a malformed frame from a sandbox is no one's typing
 # mistake, and protocol.py stays free of imports because the sandboxed worker loads it alone.

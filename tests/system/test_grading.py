@@ -11,22 +11,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from redteam import minicourse as mc
 
 from autograder.config import Limits
-from autograder.isolation.sandbox import bwrap_works
 from autograder.results.feedback import write_feedback
 from autograder.results.gradebook import read_scores
 from autograder.runner import Grader
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIMITS = Limits(timeout=10, request_timeout=5)
-BWRAP_OK, BWRAP_WHY = bwrap_works()
-needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
+needs_bwrap = pytest.mark.needs_bwrap
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -52,9 +49,7 @@ def grader(root: Path, **options) -> Grader:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    if not BWRAP_OK:
-        pytest.skip(f"bubblewrap unusable here: {BWRAP_WHY}")
+def batch(tmp_path_factory, bwrap):
     root = mc.build_course(tmp_path_factory.mktemp("course"))
     mc.submit(root, "alice")
     mc.submit(root, "bob", answers=mc.BLANK)
@@ -190,7 +185,7 @@ def _lab04_submissions(root: Path, students: dict[str, bool]) -> None:
 
 @needs_bwrap
 @pytest.mark.slow
-def test_lab04_grading_survives_a_kill_and_finishes_on_rerun(tmp_path):
+def test_lab04_grading_survives_a_kill_and_finishes_on_rerun(tmp_path, wait_until):
     lab = "lab04_advanced_sql"
     root = _lab04_course(tmp_path)
     _lab04_submissions(root, {"ann": True, "ben": False, "cat": True, "dan": False})
@@ -200,9 +195,8 @@ def test_lab04_grading_survives_a_kill_and_finishes_on_rerun(tmp_path):
             "--sandbox", "bwrap", "--timeout", "30"]  # fmt: skip
     first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 240
-    while not list(out.glob("*.json")) and time.monotonic() < deadline and first.poll() is None:
-        time.sleep(0.2)
+    wait_until(lambda: list(out.glob("*.json")) or first.poll() is not None, timeout=240,
+               interval=0.2, what="a first result (or the end of the run)")  # fmt: skip
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     finished_before_kill = {p.stem for p in out.glob("*.json")}

@@ -13,7 +13,7 @@ from nbgrader.utils import is_grade, is_solution
 from autograder.submissions import read_lab_source
 from prodev.runtime.notebook import cell_source, code_to_run, is_check_cell, is_self_check_call
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "solutions").glob("lab*/lab*.ipynb"))
 RELEASES = sorted((ROOT / "labs").glob("lab*/lab*.ipynb"))
 

@@ -308,15 +308,16 @@ def test_a_scratch_job_bounds_the_memory_a_script_may_take():
 
 def test_checks_of_labs_05_and_06_apply_no_student_sql_themselves():
     """Student SQL reaches an engine only through the scratch job (run in the sandbox)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     folders = [
         root / "solutions" / "lab05_database_design" / "checks",
         root / "solutions" / "lab06_query_performance" / "checks",
         root / "autograder" / "checks" / "lab05_database_design",
         root / "autograder" / "checks" / "lab06_query_performance",
     ]
-    for folder in folders:
-        for path in folder.glob("test_*.py"):
-            text = path.read_text()
-            for call in ("apply_script(", "fetch(", ".executescript(student"):
-                assert call not in text, f"{path.name} calls {call}..."
+    files = [path for folder in folders for path in folder.glob("test_*.py")]
+    assert len(files) >= 10, f"the checks of labs 05 and 06 were not found under {root}"
+    for path in files:
+        text = path.read_text()
+        for call in ("apply_script(", "fetch(", ".executescript(student"):
+            assert call not in text, f"{path.name} calls {call}..."

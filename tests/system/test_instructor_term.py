@@ -19,16 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.isolation.sandbox import bwrap_works
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAB = "lab04_advanced_sql"
 COURSE_ID = "prodev-backend"
 BIN = Path(sys.executable).parent
 ALL = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
 # ann answers everything on time, ben half of it on time, cat everything after the due date.
 STUDENTS = {"ann": ALL, "ben": ALL[:4], "cat": ALL}
-BWRAP_OK, BWRAP_WHY = bwrap_works()
 
 
 def _environment(**extra: str) -> dict[str, str]:
@@ -99,9 +96,7 @@ def make_course(base: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory):
-    if not BWRAP_OK:
-        pytest.skip(f"bubblewrap unusable here: {BWRAP_WHY}")
+def term(tmp_path_factory, bwrap):
     if not (ROOT / "solutions" / LAB / f"{LAB}.ipynb").is_file():
         pytest.skip(f"{LAB} is not in solutions/")
     base = tmp_path_factory.mktemp("term")

@@ -1,6 +1,8 @@
 """Every lab in solutions/, proven both ways: the reference scores full marks on its public and
 hidden checks, the blank release scores zero with messages a student can act on, and each
-plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only.
+plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only
+(graded on its own question's checks, plus one cross pass per round for the other questions;
+one lab is also graded in full runs to show both ways agree).
 Also: points agree everywhere, labs/ is in sync and leaks nothing, and `prodev check` exits
 as documented. New labs are picked up automatically.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,14 +24,17 @@ from labs_harness import (
     answer_cells,
     by_question,
     check_cells,
+    cross_checks,
     describe,
     discover_labs,
     grade_variant,
+    grade_wrong_answers,
     heading_points,
     question_of,
     solution_body,
 )
 
+from prodev.checking.checkrun import CheckResult
 from prodev.runtime.notebook import cell_source, read_notebook
 
 LABS = discover_labs()
@@ -70,16 +76,55 @@ def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> No
 )
 def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) -> None:
     question = question_of(lab.wrong_dir / wrong)
-    results = by_question(grade_variant(lab.name, wrong))
+    results = by_question(grade_wrong_answers(lab.name)[wrong])
     own = results.get(question, [])
     assert own, f"{lab}: no checks for {question}, which {wrong} answers"
+    assert set(results) == {question}, f"{lab}: checks of {set(results)} ran for {question}"
     assert any(not r.passed for r in own), (
         f"{lab}: the wrong answer {wrong} passes every check of {question}:\n{describe(own)}"
     )
-    others = [r for q, rs in results.items() if q != question for r in rs if not r.passed]
-    assert not others, f"{lab}: {wrong} also costs points elsewhere:\n{describe(others)}"
     crashed = [r for r in own if any(w in r.message for w in CRASH_WORDS)]
     assert not crashed, f"{lab}: {wrong} crashes checks:\n{describe(crashed)}"
+    beside = [c for c in cross_checks(lab.name) if wrong in c.wrong]
+    others = set(answer_cells(read_notebook(lab.source))) - {question}
+    assert {c.question for c in beside} == others, (
+        f"{lab}: {wrong} was never in place while {sorted(others - {c.question for c in beside})} "
+        "were checked"
+    )
+    for cross in beside:
+        lost = [r for r in cross.results if not r.passed]
+        assert cross.results and not lost, (
+            f"{lab}: with the wrong answers {', '.join(cross.wrong)} in place, {cross.question} "
+            f"loses points:\n{describe(lost)}"
+        )
+
+
+def comparable(result: CheckResult) -> tuple:
+    """A result with the measured numbers in its message masked (a real clock's readings)."""
+    message = re.sub(r"\d+\.\d+(e-?\d+)?", "<number>", result.message)
+    return (result.question, result.name, result.points, result.passed, result.hidden, message)
+
+
+EQUIVALENCE_LAB = "lab02_decorators"  # cheap to grade in full: one full run per wrong answer
+
+
+@pytest.mark.skipif(
+    EQUIVALENCE_LAB not in {lab.name for lab in LABS}, reason=f"{EQUIVALENCE_LAB} is not here"
+)
+def test_grading_wrong_answers_apart_agrees_with_full_runs() -> None:
+    """A full run (whole notebook, every check) of each wrong answer gives the same results on
+    its question as the own-question grading, and full marks elsewhere, as the cross pass says."""
+    lab = Lab(EQUIVALENCE_LAB)
+    apart = grade_wrong_answers(lab.name)
+    assert apart, f"{lab} has no wrong answers"
+    for wrong, own in apart.items():
+        full = grade_variant(lab.name, wrong)
+        question = question_of(lab.wrong_dir / wrong)
+        assert [comparable(r) for r in full if r.question == question] == [
+            comparable(r) for r in own
+        ], wrong
+        assert all(r.passed for r in full if r.question != question), wrong
+    assert all(r.passed for cross in cross_checks(lab.name) for r in cross.results)
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)

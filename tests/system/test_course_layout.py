@@ -23,7 +23,7 @@ from prodev.course.bundle import BundleError, write_student_bundle
 from prodev.course.layout import Course, CourseError
 from prodev.course.paths import PUBLIC_SEED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BWRAP_OK, BWRAP_WHY = bwrap_works()
 needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
 

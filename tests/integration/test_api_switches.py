@@ -1,5 +1,7 @@
 """The practice API's switches (latency, error rate, rate limit, required auth) and its request
-log, measured from real clients over loopback HTTP."""
+log, seen by real clients over loopback HTTP. The switch board's arithmetic (windows, Retry-After,
+random draws) is tested on an injected clock in tests/unit/test_switchboard.py; latency figures
+are in benchmarks/api.py."""
 
 from __future__ import annotations
 
@@ -38,19 +40,19 @@ def get(api, path: str, **kwargs) -> httpx.Response:
 # ------------------------------------------------------------------ latency
 
 
-def test_fixed_latency_is_measurable(api):
+def test_fixed_latency_holds_each_request_at_least_that_long(api):
     with api.switched(latency=0.3):
         started = time.perf_counter()
         response = get(api, "/api/properties/1/")
         elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    assert 0.3 <= elapsed < 2
+    assert elapsed >= 0.3  # a lower bound only: a busy machine can only add time
     get(api, "/api/properties/1/")
-    slow, fast = api.requests
-    assert slow.duration >= 0.3 and fast.duration < 0.25
+    slow, _ = api.requests
+    assert slow.duration >= 0.3
 
 
-def test_random_latency_stays_in_its_range_and_repeats_with_the_seed(api):
+def test_random_latency_holds_requests_at_least_its_low_end(api):
     def durations() -> list[float]:
         api.clear_requests()
         api.configure(latency=(0.02, 0.12), switch_seed=5)
@@ -59,10 +61,7 @@ def test_random_latency_stays_in_its_range_and_repeats_with_the_seed(api):
                 client.get("/api/health/")
         return [r.duration for r in api.requests]
 
-    first, second = durations(), durations()
-    assert all(0.02 <= d < 0.5 for d in first)
-    assert max(first) - min(first) > 0.02  # it varies...
-    assert [round(d, 1) for d in first] == pytest.approx([round(d, 1) for d in second], abs=0.11)
+    assert all(d >= 0.02 for d in durations())  # the draws themselves: test_switchboard.py
 
 
 # ------------------------------------------------------------------ errors
@@ -119,7 +118,6 @@ def test_rate_limit_answers_429_with_retry_after(api):
 def test_a_client_that_honours_retry_after_gets_everything(api):
     api.configure(rate_limit=(4, 1.0))
     got = 0
-    started = time.monotonic()
     with httpx.Client(base_url=api.url) as client:
         while got < 10:
             response = client.get("/api/properties/", params={"page": got + 1})
@@ -127,7 +125,6 @@ def test_a_client_that_honours_retry_after_gets_everything(api):
                 time.sleep(float(response.headers["Retry-After"]))
                 continue
             got += 1
-    assert 1.5 < time.monotonic() - started < 6
     accepted = [r for r in api.requests if r.status == 200]
     for first, fifth in zip(accepted, accepted[4:], strict=False):  # never 5 within 1 s
         assert fifth.started - first.started >= 1.0
@@ -236,11 +233,8 @@ def test_fifty_concurrent_requests_with_latency(api):
             )
         return [r.status_code for r in responses]
 
-    started = time.perf_counter()
-    statuses = asyncio.run(fetch_all())
-    elapsed = time.perf_counter() - started
+    statuses = asyncio.run(fetch_all())  # the wall time: benchmarks/api.py
     assert statuses == [200] * 50
-    assert elapsed < 5, f"50 requests with 0.5 s latency took {elapsed:.1f} s"
     log = api.requests
     assert len(log) == 50
     assert max(r.in_flight for r in log) >= 45

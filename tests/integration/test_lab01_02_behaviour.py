@@ -1,9 +1,10 @@
 """The probes that labs 01 and 02 grade with: what the grader's recorders observe.
 
-The generic lab tests (tests/test_labs.py) prove the labs' checks both ways; these tests pin down
-the observations those checks rely on (items pulled, pages requested, fetch calls, committed
-rows, closes, waits, calls), using small answers written here, through the same JSON boundary:
-every call on a probe crosses to the check's recorders and is answered from there.
+The generic lab tests (tests/content/test_labs.py) prove the labs' checks both ways; these tests
+pin down the observations those checks rely on (items pulled, pages requested, fetch calls,
+committed rows, closes, waits, calls), using small answers written here,
+through the same JSON boundary: every call on a probe crosses to the check's recorders and is
+answered from there.
 """
 
 from __future__ import annotations

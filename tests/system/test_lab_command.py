@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import requests
 
@@ -17,7 +16,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_prodev_lab_serves_jupyterlab_with_a_printed_token(tmp_path):
+def test_prodev_lab_serves_jupyterlab_with_a_printed_token(tmp_path, wait_until):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
@@ -34,16 +33,15 @@ def test_prodev_lab_serves_jupyterlab_with_a_printed_token(tmp_path):
         match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", first_line)
         assert match, f"no URL with a token in {first_line!r}"
         token = match.group(1)
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answered() -> requests.Response | None:
             try:
-                status = requests.get(
-                    f"http://127.0.0.1:{port}/api/status", params={"token": token}, timeout=2
-                )
-                break
+                url = f"http://127.0.0.1:{port}/api/status"
+                return requests.get(url, params={"token": token}, timeout=2)
             except requests.ConnectionError:
-                assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
-                time.sleep(0.3)
+                return None
+
+        status = wait_until(answered, timeout=60, interval=0.3, what="JupyterLab answering")
         assert status.status_code == 200
         lab = requests.get(f"http://127.0.0.1:{port}/lab", params={"token": token}, timeout=10)
         assert lab.status_code == 200 and "JupyterLab" in lab.text

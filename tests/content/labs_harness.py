@@ -1,4 +1,4 @@
-"""Find every lab and grade variants of its notebook in this process, for tests/test_labs.py.
+"""Find every lab and grade variants of its notebook in this process, for test_labs.py.
 
 Where a lab's parts live comes from the course model (`prodev.course.layout`): the source
 notebook and public checks (solutions/), the release (labs/), the hidden checks (autograder/checks/
@@ -6,7 +6,11 @@ unless the course's settings say otherwise); its wrong answers are in `tests/fix
 variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
 its code cells with `prodev.runtime.notebook.run_cells` and then the public and hidden checks with
 `prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
-Results are cached per variant, so each notebook runs once per test session.
+Results are cached, so each variant is graded once per test session.
+
+Running a lab's cells takes a fraction of a second; its checks take most of the time. So a wrong
+answer is graded on its own question's checks only (`grade_wrong_answers`), and one pass over
+every question proves that wrong answers cost nothing elsewhere (`cross_checks`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from prodev.course import layout
 from prodev.course.paths import PUBLIC_SEED
 from prodev.runtime.notebook import cell_source, code_to_run, read_notebook, run_cells
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = layout.Course.load(ROOT)
 # The seed the grader runs hidden checks on, so the tests prove what grading will see.
 HIDDEN_SEED = hidden_seed(COURSE)
@@ -146,9 +150,14 @@ def cells_to_grade(nb: dict[str, Any]) -> list[str]:
 
 
 def grade(
-    nb: dict[str, Any], workdir: Path, public_dir: Path, hidden_dir: Path | None
+    nb: dict[str, Any],
+    workdir: Path,
+    public_dir: Path,
+    hidden_dir: Path | None,
+    questions: Iterable[str] | None = None,
 ) -> list[CheckResult]:
-    """Run the notebook's code cells, then its public and (if given) hidden checks."""
+    """Run the notebook's code cells, then its public and (if given) hidden checks; only the
+    checks of `questions` if given."""
     execution = run_cells(cells_to_grade(nb), workdir)
     try:
         plugin = ChecksPlugin(
@@ -157,6 +166,7 @@ def grade(
             public_seed=PUBLIC_SEED,
             hidden_seed=HIDDEN_SEED if hidden_dir else None,
             hidden_roots=[hidden_dir] if hidden_dir else [],
+            questions=questions,
         )
         paths = [public_dir] + ([hidden_dir] if hidden_dir and hidden_dir.is_dir() else [])
         return run_checks(paths, plugin)
@@ -190,6 +200,65 @@ def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
     return tuple(grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir))
 
 
+def _grade_source_with(lab: Lab, answers: dict[str, Path], questions: Iterable[str] | None):
+    nb = read_notebook(lab.source)
+    for question, wrong in answers.items():
+        nb = with_answer(nb, question, wrong.read_text(encoding="utf-8"))
+    return tuple(
+        grade(nb, lab.source_dir, lab.source_dir / "checks", lab.hidden_dir, questions=questions)
+    )
+
+
+def wrong_answers_by_question(lab: Lab) -> dict[str, list[Path]]:
+    grouped: dict[str, list[Path]] = {}
+    for path in lab.wrong_answers():
+        grouped.setdefault(question_of(path), []).append(path)
+    return grouped
+
+
+@functools.cache
+def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
+    """Wrong answer -> the results of its own question's checks (public and hidden)."""
+    lab = Lab(lab_name)
+    return {
+        path.name: _grade_source_with(lab, {question_of(path): path}, [question_of(path)])
+        for path in lab.wrong_answers()
+    }
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """One question's checks run with wrong answers in place for other questions."""
+
+    question: str
+    wrong: tuple[str, ...]  # file names of the wrong answers in the notebook
+    results: tuple[CheckResult, ...]
+
+
+@functools.cache
+def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
+    """Proof that a wrong answer costs points on its own question only, in one pass over the
+    checks per round: in round i, each question's checks run on the reference with the i-th
+    wrong answer of every other question swapped in, so every wrong answer sits beside every
+    other question's checks once. A question whose reference answer passes there lost nothing
+    to any of those wrong answers."""
+    lab = Lab(lab_name)
+    wrong = wrong_answers_by_question(lab)
+    questions = sorted(answer_cells(read_notebook(lab.source)))
+    rounds = max((len(paths) for paths in wrong.values()), default=0)
+    found = []
+    for i in range(rounds):
+        for question in questions:
+            answers = {
+                q: paths[i] for q, paths in wrong.items() if q != question and i < len(paths)
+            }
+            if not answers:
+                continue
+            results = _grade_source_with(lab, answers, [question])
+            found.append(CrossCheck(question, tuple(p.name for p in answers.values()), results))
+    return tuple(found)
+
+
 def by_question(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
     """Results grouped by question id, in the order they ran."""
     grouped: dict[str, list[CheckResult]] = {}
@@ -211,7 +280,7 @@ def public_fingerprints(lab_name: str) -> dict[str, dict[str, Any]]:
     """For each SQL answer of the reference: row count and fingerprints on the public dataset.
 
     What a lab's public checks pin down; run this module to print them after the dataset
-    generator changes (`python tests/labs_harness.py lab04_advanced_sql`).
+    generator changes (`python tests/content/labs_harness.py lab04_advanced_sql`).
     """
     from prodev.checking import fingerprint
 

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import time
 from datetime import date
 from pathlib import Path
@@ -22,8 +23,9 @@ from prodev.stayhub.data.schema import TABLES
 from prodev.stayhub.data.sizes import SIZES
 from prodev.stayhub.data.summary import row_counts, table_checksums
 
-REPO = Path(__file__).resolve().parent.parent
-PRODEV = REPO / ".venv" / "bin" / "prodev"
+REPO = Path(__file__).resolve().parents[2]
+# The `prodev` script beside this interpreter, wherever its environment lives.
+PRODEV = Path(sysconfig.get_path("scripts")) / "prodev"
 SMALL = SIZES["small"]
 
 # Seed 42 (the public dataset) as the generator writes it today. If these change, every lab's
@@ -359,21 +361,23 @@ def _start_build(out: Path, size: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
 
 
-def _wait_for_temp(folder: Path, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(p.name.endswith(".tmp") for p in folder.iterdir()):
+def _wait_for_temp(folder: Path, process: subprocess.Popen, wait_until) -> None:
+    def writing() -> bool:
         assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline, "the build never started writing"
-        time.sleep(0.02)
+        return any(p.name.endswith(".tmp") for p in folder.iterdir())
+
+    wait_until(writing, timeout=30, interval=0.02, what="the build to start writing")
 
 
-def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(small, tmp_path):
+def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(
+    small, tmp_path, wait_until
+):
     target = tmp_path / "stayhub.duckdb"
     target.write_bytes(small.read_bytes())
     before = table_checksums(target)
     process = _start_build(target, "large")
     try:
-        _wait_for_temp(tmp_path, process)
+        _wait_for_temp(tmp_path, process, wait_until)
         time.sleep(0.5)
     finally:
         process.send_signal(signal.SIGKILL)
@@ -387,11 +391,11 @@ def test_a_killed_build_leaves_the_old_file_whole_and_the_next_build_cleans_up(s
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".wal"))]
 
 
-def test_a_killed_first_build_leaves_no_database(tmp_path):
+def test_a_killed_first_build_leaves_no_database(tmp_path, wait_until):
     target = tmp_path / "fresh.duckdb"
     process = _start_build(target, "large")
     try:
-        _wait_for_temp(tmp_path, process)
+        _wait_for_temp(tmp_path, process, wait_until)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -433,16 +437,15 @@ def test_dataset_path_is_cheap_when_the_file_exists(tmp_path):
         check=True,
     )
     code = (
-        "import sys, time; t = time.perf_counter(); import prodev.stayhub.data as d; "
-        "p = d.dataset_path(6); print(p, 'duckdb' in sys.modules, time.perf_counter() - t)"
+        "import sys; import prodev.stayhub.data as d; "
+        "p = d.dataset_path(6); print(p, 'duckdb' in sys.modules)"
     )
     second = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
-    path, imported, seconds = second.stdout.split()
+    path, imported = second.stdout.split()
     assert path == first.stdout.strip()
     assert imported == "False", "dataset_path imported duckdb although the file existed"
-    assert float(seconds) < 1.0
 
 
 def test_dataset_path_rebuilds_a_file_from_an_older_generator(tmp_path, monkeypatch):

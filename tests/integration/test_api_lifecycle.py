@@ -1,17 +1,16 @@
-"""Starting and stopping the practice API: fast start, private data per server, one server per
-process at a time, clean shutdown (no thread, connection or port left), and `prodev api`."""
+"""Starting and stopping the practice API: start-up in a fresh process, private data per server,
+one server per process at a time, clean shutdown (no thread, connection or port left), and
+`prodev api`."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import httpx
 import pytest
@@ -39,36 +38,28 @@ def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
     )
 
 
-def test_cold_start_takes_under_two_seconds():
+def test_a_fresh_process_starts_and_stops_a_server():
     prodev.practice_api(seed=42).stop()  # the dataset and its template exist from here on
-    walls = []
-    for _ in range(3):  # best of three: other jobs on a shared CI machine can stall one run
-        result = run_python("""
-            import prodev
-            api = prodev.practice_api(seed=42)
-            print(api.startup_seconds, api.startup_cpu_seconds)
-            api.stop()
-        """)
-        assert result.returncode == 0, result.stderr
-        wall, cpu = map(float, result.stdout.split())
-        assert cpu < 2.0, f"start-up used {cpu:.2f} s of CPU"
-        walls.append(wall)
-        if wall < 2.0:
-            break
-    assert min(walls) < 2.0, f"start-up took {walls} s"
+    result = run_python("""
+        import httpx, prodev
+        api = prodev.practice_api(seed=42)
+        print(httpx.get(api.url + "/api/health/").json()["status"], api.startup_seconds > 0)
+        api.stop()
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok", "True"]  # start-up times: benchmarks/api.py
 
 
-def test_warm_start_in_the_same_process_is_quick():
+def test_a_second_start_in_the_same_process_serves():
     prodev.practice_api(seed=42).stop()
     api = prodev.practice_api(seed=42)
     try:
-        assert api.startup_seconds < 1.0
         assert httpx.get(api.url + "/api/health/").json() == {"status": "ok"}
     finally:
         api.stop()
 
 
-def test_stop_leaves_no_thread_port_or_file_behind():
+def test_stop_leaves_no_thread_port_or_file_behind(wait_until):
     threads_before = set(threading.enumerate())
     api = prodev.practice_api(seed=42, latency=0.5)
     port, database = api.port, api._database
@@ -80,14 +71,9 @@ def test_stop_leaves_no_thread_port_or_file_behind():
         target=lambda: slow.append(httpx.get(api.url + "/api/properties/1/").status_code)
     )
     in_progress.start()
-    deadline = time.monotonic() + 5
-    while api.in_flight == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert api.in_flight == 1
-    started = time.monotonic()
-    api.stop()
-    assert time.monotonic() - started < 3
-    in_progress.join(5)
+    wait_until(lambda: api.in_flight == 1, timeout=10, what="the slow request to arrive")
+    api.stop()  # how long stopping takes: benchmarks/api.py
+    in_progress.join(10)
     assert slow == [200]  # the request in progress was allowed to finish
     assert set(threading.enumerate()) == threads_before
     assert not port_is_open(port)
@@ -98,7 +84,7 @@ def test_stop_leaves_no_thread_port_or_file_behind():
     api.stop()  # twice is fine
 
 
-def test_connection_threads_close_their_database_connections():
+def test_connection_threads_close_their_database_connections(wait_until):
     def open_files(folder: str) -> int:
         count = 0
         for fd in os.listdir("/proc/self/fd"):
@@ -112,10 +98,7 @@ def test_connection_threads_close_their_database_connections():
         folder = str(api._database.parent)
         for i in range(1, 21):  # a new connection (and thread) each time
             assert httpx.get(f"{api.url}/api/users/{i}/").status_code == 200
-        deadline = time.monotonic() + 5
-        while open_files(folder) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert open_files(folder) == 0
+        wait_until(lambda: open_files(folder) == 0, timeout=10, what="database files to close")
 
 
 def test_each_server_has_its_own_copy_of_the_data():
@@ -230,8 +213,13 @@ def test_prodev_api_command_runs_in_the_foreground():
         line = process.stdout.readline()
         assert line.split()[:2] == ["GET", "200"] and "/api/bookings/?page_size=1" in line
     finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
+        # SIGTERM, not SIGINT: a shell ignores SIGINT in jobs it runs in the background.
+        process.terminate()
+        try:
+            out, err = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
     assert process.returncode == 0, err
     assert "stopped after 1 requests" in out
 

@@ -1,0 +1,89 @@
+"""Shared by every test folder: the checkout's root, the `needs_bwrap` marker, the `wait_until`
+fixture (the one way tests poll for something to happen) and the mini-course fixtures.
+
+Tiers: tests/unit (pure functions and file checks), tests/integration (real DuckDB, Django and
+HTTP servers on 127.0.0.1 in this process), tests/system (whole commands, the sandbox, the
+bundle, the browser), tests/content (every lesson and lab graded or executed), tests/redteam
+(attacks on the grader, graded in one batch) and tests/docker (images; needs a Docker engine).
+pyproject.toml puts tests/ and tests/content/ on sys.path, so helper modules (`redteam.minicourse`,
+`labs_harness`) import from any folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+
+
+@functools.cache
+def bwrap_status() -> tuple[bool, str]:
+    """Whether the bubblewrap sandbox works on this machine, and why not (probed once)."""
+    from autograder.isolation.sandbox import bwrap_works
+
+    return bwrap_works()
+
+
+def skip_without_bwrap() -> None:
+    ok, why = bwrap_status()
+    if not ok:
+        pytest.skip(f"bubblewrap cannot run the grading sandbox here ({why}); install bubblewrap "
+                    "and allow unprivileged user namespaces to run this test")  # fmt: skip
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `needs_bwrap` skip before their fixtures build anything."""
+    if item.get_closest_marker("needs_bwrap") is not None:
+        skip_without_bwrap()
+
+
+@pytest.fixture(scope="session")
+def bwrap() -> None:
+    """For fixtures that grade in the sandbox: skips every test using them where it cannot run."""
+    skip_without_bwrap()
+
+
+def _wait_until(
+    predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, what: str = ""
+) -> T:
+    """Call `predicate` every `interval` seconds until it returns something truthy, and return
+    that; fail the test after `timeout` seconds, saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(f"waited {timeout:g} s: {what or predicate.__name__} never happened")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def wait_until() -> Callable[..., object]:
+    """`wait_until(predicate, timeout=10, interval=0.05, what="")`: poll until truthy."""
+    return _wait_until
+
+
+@pytest.fixture
+def mini_course(tmp_path: Path) -> Path:
+    """A scratch course root holding the mini lab (tests/redteam/minicourse.py)."""
+    from redteam import minicourse
+
+    return minicourse.build_course(tmp_path)
+
+
+@pytest.fixture
+def mini_dataset(mini_course: Path) -> Callable[..., Path]:
+    """`dataset(seed, size)` building the mini lab's tiny DuckDB files under the course root."""
+    from redteam import minicourse
+
+    return minicourse.make_dataset(mini_course / "data")
