@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,10 @@ def hidden_seed(course: Course) -> int:
 DEFAULT_JOBS = 2  # submissions graded at once, one sandbox each
 DEFAULT_SANDBOX = "auto"  # bubblewrap if it works, else Docker (see isolation/sandbox.py)
 
-# Sandboxed workers run as these uids: slot 0 as BASE_UID, slot 1 as BASE_UID + 1, ...
-BASE_UID = 61000
+# Sandboxed workers run as these uids: slot 0 as BASE_UID, slot 1 as BASE_UID + 1, ... Two
+# graders on one machine at the same time need disjoint ranges (PRODEV_SANDBOX_UID), or one
+# batch's process limit and clean-up would count the other's sandboxes.
+BASE_UID = int(os.environ.get("PRODEV_SANDBOX_UID", "61000"))
 
 
 @dataclass(frozen=True)

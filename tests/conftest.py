@@ -12,6 +12,7 @@ pyproject.toml puts tests/ and tests/content/ on sys.path, so helper modules (`r
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,12 @@ from typing import TypeVar
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# pytest-xdist workers grade at the same time: each gets its own range of sandbox uids (read by
+# autograder.config on import), so one worker's limits and clean-up never touch another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and "PRODEV_SANDBOX_UID" not in os.environ:
+    os.environ["PRODEV_SANDBOX_UID"] = str(61000 + 100 * (int(_WORKER[2:]) + 1))
 
 T = TypeVar("T")
 
@@ -87,3 +94,17 @@ def mini_dataset(mini_course: Path) -> Callable[..., Path]:
     from redteam import minicourse
 
     return minicourse.make_dataset(mini_course / "data")
+
+
+# Files whose tests share one session-wide red-team batch (tests/redteam/conftest.py).
+_REDTEAM_BATCH = ("test_redteam.py", "test_leaks.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For `pytest -n 2 --dist loadgroup` (make test): a file's tests stay on one worker, so its
+    module fixtures (a graded batch, a server) are built once; the files that share the red
+    team's session batch stay together too."""
+    for item in items:
+        name = item.path.name
+        group = "redteam-batch" if name in _REDTEAM_BATCH else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
