@@ -203,18 +203,25 @@ def describe_status(status: int) -> str:
     return f"killed by signal {-code} ({name})"
 
 
+def _become_child(message: dict[str, Any], scratch: Path) -> Path:
+    """What every forked child does first: a session of its own, death with the warm parent, its
+    CPU limit, and a private home and work folder under `scratch`. Returns the work folder."""
+    os.setsid()
+    with contextlib.suppress(Exception):  # die with the warm parent, even outside a sandbox
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    cpu = int(message.get("cpu_seconds", 60))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    work, home = scratch / "work", scratch / "home"
+    work.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.update({"HOME": str(home), "TMPDIR": str(scratch)})
+    return work
+
+
 def child_main(channel: socket.socket, message: dict[str, Any], scratch: Path) -> None:
     """Run the submission's cells, then answer requests until the channel closes. Never returns."""
     try:
-        os.setsid()
-        with contextlib.suppress(Exception):  # die with the warm parent, even outside a sandbox
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        cpu = int(message.get("cpu_seconds", 60))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        work, home = scratch / "work", scratch / "home"
-        work.mkdir(parents=True, exist_ok=True)
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ.update({"HOME": str(home), "TMPDIR": str(scratch)})
+        work = _become_child(message, scratch)
         stream = channel.makefile("rwb", buffering=0)
         _serve_submission(stream, message, work)
     finally:
@@ -401,16 +408,7 @@ def fresh_job_main(report_fd: int, message: dict[str, Any], scratch: Path) -> No
     """The fresh child: run the named job, write its JSON report, exit with its status."""
     code = 70
     try:
-        os.setsid()
-        with contextlib.suppress(Exception):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        cpu = int(message.get("cpu_seconds", 60))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        work, home = scratch / "work", scratch / "home"
-        work.mkdir(parents=True, exist_ok=True)
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ.update({"HOME": str(home), "TMPDIR": str(scratch)})
-        os.chdir(work)
+        os.chdir(_become_child(message, scratch))
         from prodev.runtime.registry import default_registry
 
         job = default_registry().jobs[str(message["job"])]
