@@ -94,17 +94,3 @@ def mini_dataset(mini_course: Path) -> Callable[..., Path]:
     from redteam import minicourse
 
     return minicourse.make_dataset(mini_course / "data")
-
-
-# Files whose tests share one session-wide red-team batch (tests/redteam/conftest.py).
-_REDTEAM_BATCH = ("test_redteam.py", "test_leaks.py")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """For `pytest -n 2 --dist loadgroup` (make test): a file's tests stay on one worker, so its
-    module fixtures (a graded batch, a server) are built once; the files that share the red
-    team's session batch stay together too."""
-    for item in items:
-        name = item.path.name
-        group = "redteam-batch" if name in _REDTEAM_BATCH else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -96,9 +96,12 @@ class SandboxPlan:
 
     def inside_path(self, path: str) -> str:
         """Where the sandbox sees the file the grader calls `path` (renamed datasets differ)."""
+        given = Path(path)
         for real, inside in self.renamed:
-            if path == str(real):
+            if given == real:
                 return str(inside)
+            if given.parent == real.parent and given.name.startswith(real.stem):  # built from it
+                return str(inside.parent / given.name.replace(real.stem, inside.stem, 1))
         return path
 
 
@@ -115,15 +118,22 @@ def stage_renamed(private: list[Path], staging: Path) -> tuple[tuple[Path, Path]
     for number, real in enumerate(dict.fromkeys(private), start=1):
         neutral = f"dataset-{number}"
         for entry in sorted(real.parent.glob(f"{real.stem}*")):
-            if not entry.is_file() or entry.suffix in (".lock", ".tmp", ".wal"):
+            if entry.is_symlink() or entry.suffix in (".lock", ".tmp", ".wal"):
                 continue
             link = staging / entry.name.replace(real.stem, neutral, 1)
-            try:
-                os.link(entry, link)
-            except OSError:
-                shutil.copy2(entry, link)
+            if entry.is_dir():  # a Parquet copy: a folder of files, linked file by file
+                shutil.copytree(entry, link, copy_function=_link_or_copy)
+            elif entry.is_file():
+                _link_or_copy(entry, link)
         renamed.append((real, RENAMED_DATA_INSIDE / f"{neutral}{real.suffix}"))
     return tuple(renamed)
+
+
+def _link_or_copy(source: Path | str, target: Path | str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
 
 
 def data_mounts(plan: SandboxPlan) -> tuple[list[Path], list[tuple[Path, Path]]]:

@@ -121,6 +121,23 @@ def _probe(dbs: Mapping[str, Any], probe: Mapping[str, Any]) -> Any:
     raise ValueError(f"unknown probe {kind!r}")
 
 
+# Stands in a probe's query for the lake's bookings: the job fills in the lake's path as this
+# process sees it (inside the sandbox the grader's path is not the same).
+BOOKINGS_PLACEHOLDER = "{bookings}"
+
+
+def _with_lake(probe: Mapping[str, Any], spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not spec.get("lake"):
+        return probe
+    from prodev.kits.plans import parquet_bookings
+
+    bookings = parquet_bookings(spec["lake"])
+    return {
+        k: v.replace(BOOKINGS_PLACEHOLDER, bookings) if k in ("query", "expected") else v
+        for k, v in probe.items()
+    }
+
+
 def run_scratch_job(
     payload: Mapping[str, Any], namespace: Mapping[str, Any] | None = None
 ) -> tuple[int, dict[str, Any]]:
@@ -139,6 +156,7 @@ def run_scratch_job(
             errors[name] = f"{spec.get('label', 'your SQL')}: {_error_line(exc)}"
     results: list[Any] = []
     for probe in payload.get("probes", []):
+        probe = _with_lake(probe, payload.get("databases", {}).get(probe["db"], {}))
         if probe["db"] in errors or probe.get("baseline") in errors:
             results.append(None)
             continue

@@ -29,7 +29,7 @@ class Attack:
     link_to: str | None = None  # the student's folder is a symbolic link to this student's
 
 
-# Text that must never reach results/, feedback/ or autograded/ (see test_leaks.py).
+# Text that must never reach results/, feedback/ or autograded/ (see test_redteam.py).
 XSS_MARKER = "XSS-OUTPUT-MARKER-31c7"
 ECHO_MARKER = "ECHO-INPUT:"  # followed by the hidden check's input, -7
 CLASS_MARKER = "Input7Negative"
