@@ -93,7 +93,10 @@ def _write_template(source: Path, partial: Path) -> None:
     shutil.copyfile(source, partial)
     configure_django(str(partial))
     try:
-        call_command("migrate", verbosity=0, interactive=False)
+        # Only the apps whose tables the template adds (the StayHub tables are there already): a
+        # process that also set up another app on the same tables must not migrate it here.
+        for app in ("contenttypes", "auth", "authtoken"):
+            call_command("migrate", app, verbosity=0, interactive=False)
         from django.contrib.auth.models import User
         from rest_framework.authtoken.models import Token
 
