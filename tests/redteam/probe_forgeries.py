@@ -262,7 +262,7 @@ FORGERIES = [
         + "import prodev.probes.stubs as _stubs\n"
         "_stubs.ask = lambda *a, **k: None\n",
     ),
-    # ---- lab 09: the ORM's query count is still computed in the student's process ----
+    # ---- lab 09: a count made up in the student's process is ignored: the server counts ----
     Forgery(
         "lab09_django_orm",
         "q3",
@@ -274,10 +274,5 @@ FORGERIES = [
         "    answer.update(queries=3, statements=3, sql=answer['sql'][:3])\n"
         "    return answer\n"
         "_registry().register_op('orm_call', _forged_orm)\n",
-        known_gap=(
-            "orm_call counts an ORM call's queries inside the student's process, so a notebook "
-            "that re-registers the op reports any count it likes; fixed when lab 09 runs its ORM "
-            "against the grader's database server, which counts the queries itself"
-        ),
     ),
 ]
