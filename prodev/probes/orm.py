@@ -7,6 +7,11 @@ queries, calls the function inside Django's `CaptureQueriesContext`, runs the sn
 again, and answers with JSON: the result (or the exception the function raised), how many
 queries it issued, their first lines, and the snapshots. The check then judges results, query
 budgets and what a failure left behind.
+
+That is the self-check. When grading, the notebook's count could be forged, so the call runs on
+a PostgreSQL database and role of its own instead (`prodev.probes.orm_database`): the server
+counts the role's statements and the grader takes the snapshots; only the result or the error
+comes from the notebook.
 """
 
 from __future__ import annotations
