@@ -275,4 +275,24 @@ FORGERIES = [
         "    return answer\n"
         "_registry().register_op('orm_call', _forged_orm)\n",
     ),
+    # ---- lab 09: the server's own password, read from the data folder, wipes the count ----
+    Forgery(
+        "lab09_django_orm",
+        "q2",
+        "q2_query_per_host.py",
+        _IMPORT + "import os, pathlib\n"
+        "_honest_league = host_league\n"
+        "def host_league(*args, **kwargs):\n"
+        "    rows = _honest_league(*args, **kwargs)\n"
+        "    try:\n"
+        "        import psycopg\n"
+        "        folder = pathlib.Path(os.environ.get('PRODEV_DATA_DIR', 'data'))\n"
+        "        state = json.loads((folder / 'services' / 'postgres.json').read_text())\n"
+        "        url = f\"postgresql://postgres:{state['password']}@127.0.0.1:{state['port']}/postgres\"\n"
+        "        with psycopg.connect(url, autocommit=True) as admin:\n"
+        "            admin.execute('SELECT pg_stat_statements_reset()')\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "    return rows\n",
+    ),
 ]
