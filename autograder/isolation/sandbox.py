@@ -205,6 +205,11 @@ def bwrap_command(plan: SandboxPlan, slot: int, limits: Limits, services: Path) 
         argv += ["--ro-bind", str(folder), str(folder)]
     for source, target in single:
         argv += ["--ro-bind", str(source), str(target)]
+    # The data folder's services/ holds the course servers' passwords and PostgreSQL's files:
+    # an empty folder hides them, whatever user the notebook runs as.
+    data = plan.environment.get("PRODEV_DATA_DIR")
+    if data and (Path(data) / "services").is_dir():
+        argv += ["--perms", "0755", "--tmpfs", str(Path(data) / "services")]
     argv += ["--perms", "0755", "--dir", str(WORKER_DIR_INSIDE)]
     for source in worker_sources():
         argv += ["--ro-bind", str(source), str(WORKER_DIR_INSIDE / source.name)]

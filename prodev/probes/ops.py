@@ -194,7 +194,11 @@ def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
         )
     if not callable(fn):
         raise answers.AnswerError("not_callable", f"`{request['name']}` should be a function")
-    orm.activate(orm.working_copy(request["dataset"]))
+    if request.get("database"):
+        # The grader's PostgreSQL database for this call: the server counts its statements.
+        orm.use_postgres(request["database"])
+    else:
+        orm.activate(orm.working_copy(request["dataset"]))
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 

@@ -6,6 +6,8 @@ in milliseconds, for the student's own `stayhub` database or for a fresh one per
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 from psycopg import sql
 
@@ -40,9 +42,15 @@ def loaded_dataset(conn: psycopg.Connection) -> tuple[int, str, str] | None:
     return tuple(row) if row else None
 
 
-def load(conn: psycopg.Connection, seed: int = PUBLIC_SEED, size: str = "small") -> None:
+def load(
+    conn: psycopg.Connection,
+    seed: int = PUBLIC_SEED,
+    size: str = "small",
+    source_file: Path | None = None,
+) -> None:
     """Create the StayHub tables in the database `conn` is connected to and copy every row of
-    the DuckDB dataset for `seed` and `size` into them, in one transaction (all or nothing)."""
+    the DuckDB dataset for `seed` and `size` (or of the file `source_file`) into them, in one
+    transaction (all or nothing)."""
     import duckdb
 
     from prodev.stayhub.data.files import dataset_path
@@ -60,7 +68,8 @@ def load(conn: psycopg.Connection, seed: int = PUBLIC_SEED, size: str = "small")
                 "did not load: point PRODEV_POSTGRES_URL at an empty database"
             )
         _skip_foreign_key_triggers(conn)
-        source = duckdb.connect(str(dataset_path(seed, size)), read_only=True)
+        path = source_file if source_file is not None else dataset_path(seed, size)
+        source = duckdb.connect(str(path), read_only=True)
         try:
             for table in TABLES:
                 conn.execute(DDL[table])

@@ -262,7 +262,7 @@ FORGERIES = [
         + "import prodev.probes.stubs as _stubs\n"
         "_stubs.ask = lambda *a, **k: None\n",
     ),
-    # ---- lab 09: the ORM's query count is still computed in the student's process ----
+    # ---- lab 09: a count made up in the student's process is ignored: the server counts ----
     Forgery(
         "lab09_django_orm",
         "q3",
@@ -274,10 +274,25 @@ FORGERIES = [
         "    answer.update(queries=3, statements=3, sql=answer['sql'][:3])\n"
         "    return answer\n"
         "_registry().register_op('orm_call', _forged_orm)\n",
-        known_gap=(
-            "orm_call counts an ORM call's queries inside the student's process, so a notebook "
-            "that re-registers the op reports any count it likes; fixed when lab 09 runs its ORM "
-            "against the grader's database server, which counts the queries itself"
-        ),
+    ),
+    # ---- lab 09: the server's own password, read from the data folder, wipes the count ----
+    Forgery(
+        "lab09_django_orm",
+        "q2",
+        "q2_query_per_host.py",
+        _IMPORT + "import os, pathlib\n"
+        "_honest_league = host_league\n"
+        "def host_league(*args, **kwargs):\n"
+        "    rows = _honest_league(*args, **kwargs)\n"
+        "    try:\n"
+        "        import psycopg\n"
+        "        folder = pathlib.Path(os.environ.get('PRODEV_DATA_DIR', 'data'))\n"
+        "        state = json.loads((folder / 'services' / 'postgres.json').read_text())\n"
+        "        url = f\"postgresql://postgres:{state['password']}@127.0.0.1:{state['port']}/postgres\"\n"
+        "        with psycopg.connect(url, autocommit=True) as admin:\n"
+        "            admin.execute('SELECT pg_stat_statements_reset()')\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "    return rows\n",
     ),
 ]

@@ -1,0 +1,62 @@
+"""The per-call PostgreSQL database of a graded ORM call: the server counts the role's
+statements, the role reaches only its own database, and dropping removes both."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from prodev.probes import orm_database
+from prodev.stayhub.data.files import dataset_path
+
+
+@pytest.fixture
+def call_database():
+    database = orm_database.create(dataset_path(42, "small"))
+    yield database
+    database.drop()
+
+
+def _role_url(database, name: str) -> str:
+    return f"postgresql://{database.role}:{database.password}@127.0.0.1:{database.port}/{name}"
+
+
+def test_the_server_counts_the_roles_data_statements(call_database):
+    with psycopg.connect(_role_url(call_database, call_database.name)) as conn:
+        for user in (1, 2, 3):
+            conn.execute("SELECT email FROM users WHERE user_id = %s", [user]).fetchone()
+        conn.execute(
+            "INSERT INTO reviews (booking_id, property_id, guest_id, rating, comment, created_at) "
+            "SELECT booking_id, property_id, guest_id, 5, 'ok', now() FROM bookings LIMIT 1"
+        )
+    statements = call_database.statements()
+    assert sum(n for _, n in statements) == 4, statements
+    assert not any(q.upper().startswith(("BEGIN", "COMMIT")) for q, _ in statements)
+
+
+def test_the_snapshot_runs_as_another_role_and_is_not_counted(call_database):
+    assert call_database.snapshot(["SELECT count(*) FROM users"])[0][0][0] > 0
+    assert call_database.statements() == []
+
+
+def test_the_role_reaches_no_other_database(call_database):
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(_role_url(call_database, "prodev_orm_call_other")).close()
+    other = orm_database.create(dataset_path(42, "small"))
+    try:
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(_role_url(call_database, other.name)).close()
+    finally:
+        other.drop()
+
+
+def test_drop_removes_the_database_and_the_role():
+    database = orm_database.create(dataset_path(42, "small"))
+    database.drop()
+    with psycopg.connect(database.admin_url, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT (SELECT count(*) FROM pg_database WHERE datname = %s), "
+            "(SELECT count(*) FROM pg_roles WHERE rolname = %s)",
+            [database.name, database.role],
+        ).fetchone()
+    assert found == (0, 0)
