@@ -62,6 +62,10 @@ def sqlite_connection(path: str | Path) -> dict[str, str]:
 class Student:
     """Ask questions of a student's notebook. Subclasses decide where the answers come from."""
 
+    # True when the notebook runs in this very process (a self-check): checks that observe from
+    # outside (a server per call) then use the cheaper local way.
+    in_process = False
+
     def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         raise NotImplementedError
 
@@ -104,6 +108,8 @@ class InProcessStudent(Student):
 
     Probe calls reach the check's recorders directly, in this process (a self-check is a
     convenience, not evidence); memory growth is sampled in this process at each probe call."""
+
+    in_process = True
 
     def __init__(self, namespace: Mapping[str, Any]):
         self.namespace = namespace

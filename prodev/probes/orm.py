@@ -66,9 +66,7 @@ def orm_call(
     queries (`prodev.probes.orm_database`); a student's self-check uses a SQLite copy in their
     own process, counted there.
     """
-    from prodev.checking.student import InProcessStudent
-
-    if isinstance(student, InProcessStudent):
+    if student.in_process:
         return _local_call(student, name, dataset, args, snapshot, kwargs)
     return _server_counted_call(student, name, dataset, args, snapshot, kwargs)
 

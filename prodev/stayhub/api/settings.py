@@ -124,8 +124,9 @@ def configure_django(database_path: str) -> None:
         from django.db import connections
 
         connections.close_all()
-        # connections.settings is the same dict, so new connections open the new file.
-        settings.DATABASES["default"]["NAME"] = database_path
+        # connections.settings is the same dict, so new connections open the new file. Engine and
+        # options are set again too: other code in this process may have pointed it elsewhere.
+        settings.DATABASES["default"].update(django_settings(database_path)["DATABASES"]["default"])
         return
 
     import logging

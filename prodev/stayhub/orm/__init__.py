@@ -111,6 +111,7 @@ def use_postgres(database: dict[str, Any]) -> None:
             "PASSWORD": str(database["password"]),
             "HOST": str(database["host"]),
             "PORT": str(int(database["port"])),
+            "OPTIONS": {},  # SQLite's options (a busy timeout) mean nothing to psycopg
         }
     )
 
