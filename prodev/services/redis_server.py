@@ -105,7 +105,10 @@ def _start(port: int, password: str) -> int:
     with os.fdopen(fd, "w") as handle:
         handle.write(_config(port, password))
     result = subprocess.run([str(executable()), str(conf)], capture_output=True, text=True)
-    client = redis_client.Redis(host="127.0.0.1", port=port, password=password)
+    # A short timeout: whoever holds the port may accept and never answer.
+    client = redis_client.Redis(
+        host="127.0.0.1", port=port, password=password, socket_timeout=1, socket_connect_timeout=1
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         text = log.read_text() if log.exists() else ""
@@ -115,7 +118,7 @@ def _start(port: int, password: str) -> int:
             if client.ping():
                 pid = int((here / "redis.pid").read_text().strip())
                 return pid
-        except (redis_client.ConnectionError, OSError, ValueError):
+        except (redis_client.RedisError, OSError, ValueError):
             pass
         if result.returncode != 0:
             break
