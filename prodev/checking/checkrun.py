@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,22 @@ def _without_assertion_rewriting():
             sys.meta_path.insert(index, hook)
 
 
+@contextlib.contextmanager
+def _without_plugin_autoload() -> Iterator[None]:
+    """Load only pytest's own plugins: the installed ones (xdist, nbval, timeout, anyio) have
+    nothing to do in a check run and cost start-up time on every run."""
+    key = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    old = os.environ.get(key)
+    os.environ[key] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[key]
+        else:
+            os.environ[key] = old
+
+
 def _forget_check_modules(paths: list[Path]) -> None:
     """Drop the check modules a run imported. Every lab names its checks `checks/test_q1.py`,
     and pytest's importlib mode reuses a module already in `sys.modules` under the same name,
@@ -310,8 +326,9 @@ def run_checks(
         str(paths[0].parent),
         "-p",
         "no:cacheprovider",
-        "-p",
-        "no:nbval",
+        # Plugins a check never needs. The unraisable- and thread-exception plugins each run
+        # gc.collect() several times per session: on a notebook's heap, half of a short run.
+        *("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler"),
         "--assert=plain",  # assertion messages stay exactly what the check author wrote
         "--import-mode=importlib",
         "-q",
@@ -319,6 +336,7 @@ def run_checks(
     sink = io.StringIO()
     try:
         with (
+            _without_plugin_autoload(),
             _without_assertion_rewriting(),
             contextlib.redirect_stdout(sink) if not verbose else contextlib.nullcontext(),
         ):

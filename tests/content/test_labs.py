@@ -1,8 +1,9 @@
 """Every lab in solutions/, proven both ways: the reference scores full marks on its public and
 hidden checks, the blank release scores zero with messages a student can act on, and each
 plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only
-(graded on its own question's checks, plus one cross pass per round for the other questions;
-one lab is also graded in full runs to show both ways agree).
+(graded on its own question's checks; then one pass over every check per round, with one wrong
+answer per question in place at once, shows each question scoring as with its own cell alone
+changed; one lab is also graded in full runs to show both ways agree).
 Also: points agree everywhere, labs/ is in sync and leaks nothing, and `prodev check` exits
 as documented. New labs are picked up automatically.
 """
@@ -21,15 +22,17 @@ import pytest
 from labs_harness import (
     ROOT,
     Lab,
+    alone,
     answer_cells,
     by_question,
     check_cells,
-    cross_checks,
+    cross_rounds,
     describe,
     discover_labs,
     grade_variant,
     grade_wrong_answers,
     heading_points,
+    outcome,
     question_of,
     solution_body,
 )
@@ -45,11 +48,21 @@ ENV = dict(os.environ, PLOOMBER_STATS_ENABLED="false", PLOOMBER_VERSION_CHECK_DI
 CRASH_WORDS = ("could not evaluate", "Traceback", "check has no @check")
 
 
-def lab_ids(lab: Lab) -> str:
-    return lab.name
+def by_lab(lab: Lab, *values: object) -> object:
+    """A test parameter that runs on the worker grading `lab` (each lab's variants are graded
+    once per process, so its tests stay together under `--dist loadgroup`)."""
+    return pytest.param(lab, *values, id="-".join([lab.name, *map(str, values)]),
+                        marks=pytest.mark.xdist_group(lab.name))  # fmt: skip
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+LAB_PARAMS = [by_lab(lab) for lab in LABS]
+# `prodev release --check` starts nbgrader once for every lab: those tests share one worker.
+RELEASE_PARAMS = [
+    pytest.param(lab, id=lab.name, marks=pytest.mark.xdist_group("release")) for lab in LABS
+]
+
+
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_reference_passes_every_check(lab: Lab) -> None:
     results = grade_variant(lab.name, "reference")
     assert results, f"{lab}: no checks ran"
@@ -59,7 +72,7 @@ def test_reference_passes_every_check(lab: Lab) -> None:
     assert not failed, f"{lab}: the reference fails checks:\n{describe(failed)}"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> None:
     results = grade_variant(lab.name, "blank")
     assert results, f"{lab}: no checks ran on the blank release"
@@ -71,9 +84,7 @@ def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> No
     assert not unreadable, f"{lab}: messages a student cannot act on:\n{describe(unreadable)}"
 
 
-@pytest.mark.parametrize(
-    ("lab", "wrong"), WRONG_ANSWERS, ids=[f"{lab}-{name}" for lab, name in WRONG_ANSWERS]
-)
+@pytest.mark.parametrize(("lab", "wrong"), [by_lab(lab, name) for lab, name in WRONG_ANSWERS])
 def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) -> None:
     question = question_of(lab.wrong_dir / wrong)
     results = by_question(grade_wrong_answers(lab.name)[wrong])
@@ -85,17 +96,15 @@ def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) ->
     )
     crashed = [r for r in own if any(w in r.message for w in CRASH_WORDS)]
     assert not crashed, f"{lab}: {wrong} crashes checks:\n{describe(crashed)}"
-    beside = [c for c in cross_checks(lab.name) if wrong in c.wrong]
-    others = set(answer_cells(read_notebook(lab.source))) - {question}
-    assert {c.question for c in beside} == others, (
-        f"{lab}: {wrong} was never in place while {sorted(others - {c.question for c in beside})} "
-        "were checked"
-    )
-    for cross in beside:
-        lost = [r for r in cross.results if not r.passed]
-        assert cross.results and not lost, (
-            f"{lab}: with the wrong answers {', '.join(cross.wrong)} in place, {cross.question} "
-            f"loses points:\n{describe(lost)}"
+    [round_] = [r for r in cross_rounds(lab.name) if r.wrong.get(question) == wrong]
+    grouped = by_question(round_.results)
+    in_place = ", ".join(sorted(round_.wrong.values()))
+    for other in sorted(set(answer_cells(read_notebook(lab.source)))):
+        expected = outcome(alone(lab.name, other, round_.wrong.get(other)))
+        got = outcome(grouped.get(other, []))
+        assert expected and got == expected, (
+            f"{lab}: with the wrong answers {in_place} in place, {other} scores otherwise than "
+            f"with its own cell alone changed:\n{describe(grouped.get(other, []))}"
         )
 
 
@@ -108,6 +117,7 @@ def comparable(result: CheckResult) -> tuple:
 EQUIVALENCE_LAB = "lab02_decorators"  # cheap to grade in full: one full run per wrong answer
 
 
+@pytest.mark.xdist_group(EQUIVALENCE_LAB)
 @pytest.mark.skipif(
     EQUIVALENCE_LAB not in {lab.name for lab in LABS}, reason=f"{EQUIVALENCE_LAB} is not here"
 )
@@ -124,10 +134,9 @@ def test_grading_wrong_answers_apart_agrees_with_full_runs() -> None:
             comparable(r) for r in own
         ], wrong
         assert all(r.passed for r in full if r.question != question), wrong
-    assert all(r.passed for cross in cross_checks(lab.name) for r in cross.results)
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
     questions = set(answer_cells(read_notebook(lab.source)))
     covered = {question_of(p) for p in lab.wrong_answers()}
@@ -135,7 +144,7 @@ def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
     assert not missing, f"{lab}: add a plausible wrong answer to {lab.wrong_dir} for {missing}"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     nb = read_notebook(lab.source)
     headings = heading_points(nb)
@@ -151,7 +160,7 @@ def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     )
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_answer_and_check_cells_pair_up(lab: Lab) -> None:
     nb = read_notebook(lab.source)
     answers = set(answer_cells(nb))
@@ -174,7 +183,7 @@ def release_check(*labs: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", RELEASE_PARAMS)
 def test_release_is_in_sync(lab: Lab) -> None:
     done = release_check(*[lab.name for lab in LABS])  # nbgrader starts once for every lab
     if done.returncode not in (0, 1):  # some lab cannot be released: judge this one alone
@@ -184,7 +193,7 @@ def test_release_is_in_sync(lab: Lab) -> None:
     assert not stale, f"{lab}: labs/ is out of date, run `prodev release {lab}`: {stale}"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_release_has_stubs_and_no_solution(lab: Lab) -> None:
     source, release = read_notebook(lab.source), read_notebook(lab.release)
     text = lab.release.read_text(encoding="utf-8")
@@ -200,7 +209,7 @@ def test_release_has_stubs_and_no_solution(lab: Lab) -> None:
         assert not leaked, f"{lab}: {gid} leaks solution lines into the release: {leaked}"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_release_ships_no_hidden_check(lab: Lab) -> None:
     hidden = {p.read_bytes(): p.name for p in lab.hidden_dir.rglob("*") if p.is_file()}
     for path in lab.release_dir.rglob("*"):
@@ -209,7 +218,7 @@ def test_release_ships_no_hidden_check(lab: Lab) -> None:
             assert path.read_bytes() not in hidden, f"{path} is a copy of a hidden check"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
+@pytest.mark.parametrize("lab", LAB_PARAMS)
 def test_prodev_check_cli_exit_codes(lab: Lab, tmp_path: Path) -> None:
     # The reference beside a copy of its public checks, as a student's finished lab would be.
     shutil.copy(lab.source, tmp_path / lab.source.name)
