@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+# Test files whose tests grade each lab on its own, and whose ids start with the lab's name, as
+# in `test_x[lab04_advanced_sql-q1_wrong.py]`: their tests are scheduled lab by lab.
+_PER_LAB_FILES = {"tests/content/test_labs.py"}
+_LAB_ID = re.compile(r"\[(lab\d+_\w+?)(?:-|\])")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile` (make test), with one refinement: a test file's tests stay on one
+    worker (its fixtures are built once, a notebook's cells share a kernel), except that the
+    tests of `_PER_LAB_FILES` are scheduled lab by lab, so the labs spread over the workers
+    (each worker then grades only the labs it was given)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFileAndLab(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path, _, rest = nodeid.partition("::")
+            lab = _LAB_ID.search(rest) if path in _PER_LAB_FILES else None
+            return f"{path}::{lab.group(1)}" if lab else path
+
+    return ByFileAndLab(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -48,21 +48,11 @@ ENV = dict(os.environ, PLOOMBER_STATS_ENABLED="false", PLOOMBER_VERSION_CHECK_DI
 CRASH_WORDS = ("could not evaluate", "Traceback", "check has no @check")
 
 
-def by_lab(lab: Lab, *values: object) -> object:
-    """A test parameter that runs on the worker grading `lab` (each lab's variants are graded
-    once per process, so its tests stay together under `--dist loadgroup`)."""
-    return pytest.param(lab, *values, id="-".join([lab.name, *map(str, values)]),
-                        marks=pytest.mark.xdist_group(lab.name))  # fmt: skip
+def lab_ids(lab: Lab) -> str:
+    return lab.name  # tests/conftest.py schedules a lab's tests on one worker by this id
 
 
-LAB_PARAMS = [by_lab(lab) for lab in LABS]
-# `prodev release --check` starts nbgrader once for every lab: those tests share one worker.
-RELEASE_PARAMS = [
-    pytest.param(lab, id=lab.name, marks=pytest.mark.xdist_group("release")) for lab in LABS
-]
-
-
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_reference_passes_every_check(lab: Lab) -> None:
     results = grade_variant(lab.name, "reference")
     assert results, f"{lab}: no checks ran"
@@ -72,7 +62,7 @@ def test_reference_passes_every_check(lab: Lab) -> None:
     assert not failed, f"{lab}: the reference fails checks:\n{describe(failed)}"
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> None:
     results = grade_variant(lab.name, "blank")
     assert results, f"{lab}: no checks ran on the blank release"
@@ -84,7 +74,9 @@ def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> No
     assert not unreadable, f"{lab}: messages a student cannot act on:\n{describe(unreadable)}"
 
 
-@pytest.mark.parametrize(("lab", "wrong"), [by_lab(lab, name) for lab, name in WRONG_ANSWERS])
+@pytest.mark.parametrize(
+    ("lab", "wrong"), WRONG_ANSWERS, ids=[f"{lab}-{name}" for lab, name in WRONG_ANSWERS]
+)
 def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) -> None:
     question = question_of(lab.wrong_dir / wrong)
     results = by_question(grade_wrong_answers(lab.name)[wrong])
@@ -117,7 +109,6 @@ def comparable(result: CheckResult) -> tuple:
 EQUIVALENCE_LAB = "lab02_decorators"  # cheap to grade in full: one full run per wrong answer
 
 
-@pytest.mark.xdist_group(EQUIVALENCE_LAB)
 @pytest.mark.skipif(
     EQUIVALENCE_LAB not in {lab.name for lab in LABS}, reason=f"{EQUIVALENCE_LAB} is not here"
 )
@@ -136,7 +127,7 @@ def test_grading_wrong_answers_apart_agrees_with_full_runs() -> None:
         assert all(r.passed for r in full if r.question != question), wrong
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
     questions = set(answer_cells(read_notebook(lab.source)))
     covered = {question_of(p) for p in lab.wrong_answers()}
@@ -144,7 +135,7 @@ def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
     assert not missing, f"{lab}: add a plausible wrong answer to {lab.wrong_dir} for {missing}"
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     nb = read_notebook(lab.source)
     headings = heading_points(nb)
@@ -160,7 +151,7 @@ def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     )
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_answer_and_check_cells_pair_up(lab: Lab) -> None:
     nb = read_notebook(lab.source)
     answers = set(answer_cells(nb))
@@ -183,7 +174,7 @@ def release_check(*labs: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("lab", RELEASE_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_release_is_in_sync(lab: Lab) -> None:
     done = release_check(*[lab.name for lab in LABS])  # nbgrader starts once for every lab
     if done.returncode not in (0, 1):  # some lab cannot be released: judge this one alone
@@ -193,7 +184,7 @@ def test_release_is_in_sync(lab: Lab) -> None:
     assert not stale, f"{lab}: labs/ is out of date, run `prodev release {lab}`: {stale}"
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_release_has_stubs_and_no_solution(lab: Lab) -> None:
     source, release = read_notebook(lab.source), read_notebook(lab.release)
     text = lab.release.read_text(encoding="utf-8")
@@ -209,7 +200,7 @@ def test_release_has_stubs_and_no_solution(lab: Lab) -> None:
         assert not leaked, f"{lab}: {gid} leaks solution lines into the release: {leaked}"
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_release_ships_no_hidden_check(lab: Lab) -> None:
     hidden = {p.read_bytes(): p.name for p in lab.hidden_dir.rglob("*") if p.is_file()}
     for path in lab.release_dir.rglob("*"):
@@ -218,7 +209,7 @@ def test_release_ships_no_hidden_check(lab: Lab) -> None:
             assert path.read_bytes() not in hidden, f"{path} is a copy of a hidden check"
 
 
-@pytest.mark.parametrize("lab", LAB_PARAMS)
+@pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_prodev_check_cli_exit_codes(lab: Lab, tmp_path: Path) -> None:
     # The reference beside a copy of its public checks, as a student's finished lab would be.
     shutil.copy(lab.source, tmp_path / lab.source.name)
