@@ -10,8 +10,7 @@ Results are cached, so each variant is graded once per test session.
 
 Running a lab's cells takes a fraction of a second; its checks take most of the time. So a wrong
 answer is graded on its own question's checks only (`grade_wrong_answers`), and one pass over
-every check per round, with many wrong answers in place at once, proves that wrong answers cost
-nothing elsewhere (`cross_rounds`).
+every question proves that wrong answers cost nothing elsewhere (`cross_checks`).
 """
 
 from __future__ import annotations
@@ -228,42 +227,36 @@ def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
 
 
 @dataclass(frozen=True)
-class Round:
-    """One run of every check with several wrong answers in place at once."""
+class CrossCheck:
+    """One question's checks run with wrong answers in place for other questions."""
 
-    wrong: dict[str, str]  # question -> file name of the wrong answer in its cell
+    question: str
+    wrong: tuple[str, ...]  # file names of the wrong answers in the notebook
     results: tuple[CheckResult, ...]
 
 
 @functools.cache
-def cross_rounds(lab_name: str) -> tuple[Round, ...]:
-    """Proof that a wrong answer costs points on its own question only, one pass per round: in
-    round i the i-th wrong answer of every question is in place (the reference where a
-    question has fewer), and every check runs once. Each question must then score exactly as
-    when its own cell alone was changed (`alone`): the wrong answers in the other cells moved
-    nothing. Every wrong answer is in place in one round."""
+def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
+    """Proof that a wrong answer costs points on its own question only, in one pass over the
+    checks per round: in round i, each question's checks run on the reference with the i-th
+    wrong answer of every other question swapped in, so every wrong answer sits beside every
+    other question's checks once. A question whose reference answer passes there lost nothing
+    to any of those wrong answers."""
     lab = Lab(lab_name)
     wrong = wrong_answers_by_question(lab)
+    questions = sorted(answer_cells(read_notebook(lab.source)))
     rounds = max((len(paths) for paths in wrong.values()), default=0)
     found = []
     for i in range(rounds):
-        answers = {q: paths[i] for q, paths in wrong.items() if i < len(paths)}
-        results = _grade_source_with(lab, answers, None)
-        found.append(Round({q: p.name for q, p in answers.items()}, results))
+        for question in questions:
+            answers = {
+                q: paths[i] for q, paths in wrong.items() if q != question and i < len(paths)
+            }
+            if not answers:
+                continue
+            results = _grade_source_with(lab, answers, [question])
+            found.append(CrossCheck(question, tuple(p.name for p in answers.values()), results))
     return tuple(found)
-
-
-def alone(lab_name: str, question: str, wrong: str | None) -> list[CheckResult]:
-    """The results of `question` with only its own cell changed (to `wrong`, a wrong answer's
-    file name) or with none changed (`None`: the reference)."""
-    if wrong is None:
-        return by_question(grade_variant(lab_name, "reference")).get(question, [])
-    return list(grade_wrong_answers(lab_name)[wrong])
-
-
-def outcome(results: Iterable[CheckResult]) -> list[tuple]:
-    """What a score is made of, without messages (they carry measured numbers)."""
-    return [(r.question, r.name, r.points, r.passed, r.hidden) for r in results]
 
 
 def by_question(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:

@@ -1,9 +1,8 @@
 """Every lab in solutions/, proven both ways: the reference scores full marks on its public and
 hidden checks, the blank release scores zero with messages a student can act on, and each
 plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only
-(graded on its own question's checks; then one pass over every check per round, with one wrong
-answer per question in place at once, shows each question scoring as with its own cell alone
-changed; one lab is also graded in full runs to show both ways agree).
+(graded on its own question's checks, plus one cross pass per round for the other questions;
+one lab is also graded in full runs to show both ways agree).
 Also: points agree everywhere, labs/ is in sync and leaks nothing, and `prodev check` exits
 as documented. New labs are picked up automatically.
 """
@@ -22,17 +21,15 @@ import pytest
 from labs_harness import (
     ROOT,
     Lab,
-    alone,
     answer_cells,
     by_question,
     check_cells,
-    cross_rounds,
+    cross_checks,
     describe,
     discover_labs,
     grade_variant,
     grade_wrong_answers,
     heading_points,
-    outcome,
     question_of,
     solution_body,
 )
@@ -88,15 +85,17 @@ def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) ->
     )
     crashed = [r for r in own if any(w in r.message for w in CRASH_WORDS)]
     assert not crashed, f"{lab}: {wrong} crashes checks:\n{describe(crashed)}"
-    [round_] = [r for r in cross_rounds(lab.name) if r.wrong.get(question) == wrong]
-    grouped = by_question(round_.results)
-    in_place = ", ".join(sorted(round_.wrong.values()))
-    for other in sorted(set(answer_cells(read_notebook(lab.source)))):
-        expected = outcome(alone(lab.name, other, round_.wrong.get(other)))
-        got = outcome(grouped.get(other, []))
-        assert expected and got == expected, (
-            f"{lab}: with the wrong answers {in_place} in place, {other} scores otherwise than "
-            f"with its own cell alone changed:\n{describe(grouped.get(other, []))}"
+    beside = [c for c in cross_checks(lab.name) if wrong in c.wrong]
+    others = set(answer_cells(read_notebook(lab.source))) - {question}
+    assert {c.question for c in beside} == others, (
+        f"{lab}: {wrong} was never in place while {sorted(others - {c.question for c in beside})} "
+        "were checked"
+    )
+    for cross in beside:
+        lost = [r for r in cross.results if not r.passed]
+        assert cross.results and not lost, (
+            f"{lab}: with the wrong answers {', '.join(cross.wrong)} in place, {cross.question} "
+            f"loses points:\n{describe(lost)}"
         )
 
 
@@ -125,6 +124,7 @@ def test_grading_wrong_answers_apart_agrees_with_full_runs() -> None:
             comparable(r) for r in own
         ], wrong
         assert all(r.passed for r in full if r.question != question), wrong
+    assert all(r.passed for cross in cross_checks(lab.name) for r in cross.results)
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
