@@ -301,7 +301,8 @@ def generate_class(
 ) -> GeneratedClass:
     """`n` students; the last `planted` (+ `partial`) copy an earlier student, whole (or half
     the questions), each disguised in turn as in DISGUISES; `limits` run into a limit, `late`
-    submit after DUE, and about one in ten passes q4's public checks but not its hidden ones."""
+    submit after DUE, and about a third of those who answer q4 correctly pass its public checks
+    but not its hidden ones (as if their answer were written for the visible data)."""
     rng = random.Random(seed)
     pool = answer_pool()
     questions = sorted(pool, key=lambda q: int(q[1:]))
@@ -328,8 +329,8 @@ def generate_class(
         student.limit = "time" if i % 2 == 0 else "memory"
     for student in others[limits:]:
         student.late_hours = round(rng.uniform(1, 48), 2)
-    for student in students:
-        if student.picks["q4"] in ("reference",) and rng.random() < 0.1:
+    for student in students:  # answers written for the visible data
+        if not student.picks["q4"].startswith(("wrong", "blank")) and rng.random() < 0.3:
             student.public_only.add("q4")
     students.sort(key=lambda s: s.name)
     return GeneratedClass(students, questions)
