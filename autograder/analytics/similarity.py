@@ -7,11 +7,13 @@ have in common (2 |A ∩ B| / (|A| + |B|)): 1.0 is the same code once names, lit
 and layout are set aside.
 
 Similarity alone ranks badly: on a short question many students write the same query, and the
-reference answer is popular. So each pair's similarity on a question is set against every pair's
-on that question: its *rarity* is -ln(share of pairs at least as similar), and its *evidence* is
-similarity x rarity. Being identical where one pair in a hundred is scores 4.6; being identical
-where half the class is scores 0.7. Over the lab, a pair's evidence is the sum over the
-questions, so two students who share unusual code on every question come first.
+reference answer is popular. So a pair's similarity on a question is set against the rest of
+the class: how *common* it is is the larger of two shares, that of the question's pairs at least
+as similar, and that of the other answers at least as similar to one of the two; its *evidence*
+is similarity x -ln(common). In a class of 40, two identical answers that nobody else wrote
+score about 3.7; the same answer written by 12 students about 1.3. Over the lab, a pair's
+evidence is the sum over the questions, so two students who share unusual code on every
+question come first.
 
 Scale: all pairs' common fingerprints come from one sparse product per question (a matrix of
 answers x fingerprints times its transpose), never from comparing texts; only the pairs a page
@@ -20,6 +22,7 @@ shows are compared line by line (fragments.py).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +40,11 @@ class Pair:
     b: str
     similarity: float  # share of fingerprints in common, 0 to 1
     shared: int  # fingerprints in common
-    rarity: float  # -ln(share of this question's pairs at least this similar)
+    common: float  # how common this similarity is on the question, 0 to 1 (see rank_pairs)
+
+    @property
+    def rarity(self) -> float:
+        return -math.log(self.common) if self.common > 0 else 0.0
 
     @property
     def evidence(self) -> float:
@@ -91,7 +98,7 @@ class Similarity:
                 "b": p.b,
                 "similarity": round(p.similarity, 4),
                 "shared": p.shared,
-                "rarity": round(p.rarity, 4),
+                "common": round(p.common, 4),
                 "evidence": round(p.evidence, 4),
             }
 
@@ -146,23 +153,37 @@ def common_fingerprints(prints: dict[str, frozenset[int]]) -> dict[tuple[str, st
 
 
 def rank_pairs(prints: dict[str, frozenset[int]]) -> list[Pair]:
-    """Every pair of answers that shares a fingerprint, most similar first."""
+    """Every pair of answers that shares a fingerprint, most similar first.
+
+    How common a pair's similarity is: the larger of two shares, that of the question's pairs at
+    least as similar, and that of the other answers at least as similar to one of the two (the
+    larger count of the two answers). The first keeps a middling similarity from counting where
+    most pairs are that similar; the second keeps a popular answer from counting, however alike
+    its writers are."""
     shared = common_fingerprints(prints)
-    total = len(prints) * (len(prints) - 1) // 2
-    scored = sorted(
-        ((2 * n / (len(prints[a]) + len(prints[b])), n, a, b) for (a, b), n in shared.items()),
-        key=lambda t: (-t[0], t[2], t[3]),
-    )
-    pairs: list[Pair] = []
-    index = 0  # pairs[:end + 1] are the pairs at least as similar as scored[index], ties included
-    while index < len(scored):
-        end = index
-        while end + 1 < len(scored) and scored[end + 1][0] == scored[index][0]:
-            end += 1
-        rarity = -math.log((end + 1) / total)
-        for similarity, n, a, b in scored[index : end + 1]:
-            pairs.append(Pair(a, b, similarity, n, rarity))
-        index = end + 1
+    pairs_in_all = len(prints) * (len(prints) - 1) // 2
+    others = len(prints) - 1
+    similarity = {(a, b): 2 * n / (len(prints[a]) + len(prints[b])) for (a, b), n in shared.items()}
+    every = sorted(similarity.values())
+    near: dict[str, list[float]] = defaultdict(list)  # per answer, ascending
+    for (a, b), value in similarity.items():
+        near[a].append(value)
+        near[b].append(value)
+    for values in near.values():
+        values.sort()
+
+    def at_least(values: list[float], value: float) -> int:
+        return len(values) - bisect.bisect_left(values, value)
+
+    def common(a: str, b: str, value: float) -> float:
+        alike = max(at_least(near[a], value), at_least(near[b], value))
+        return max(at_least(every, value) / pairs_in_all, alike / others)
+
+    pairs = [
+        Pair(a, b, value, shared[(a, b)], common(a, b, value))
+        for (a, b), value in similarity.items()
+    ]
+    pairs.sort(key=lambda p: (-p.similarity, p.common, p.a, p.b))
     return pairs
 
 
@@ -202,11 +223,11 @@ def compare_class(answers: ClassAnswers) -> Similarity:
         for (a, b), by_question in totals.items()
     ]
     ranked.sort(key=lambda p: (-p.evidence, p.a, p.b))
-    # On a question, many pairs can be equally similar (a popular answer): among them, the pairs
-    # with more evidence over the lab come first.
+    # On a question, many pairs can be equally similar and equally common (a popular answer):
+    # among them, the pairs with more evidence over the lab come first.
     over_lab = {(p.a, p.b): p.evidence for p in ranked}
     for result in per_question.values():
-        result.ranked.sort(key=lambda p: (-p.similarity, -over_lab[(p.a, p.b)], p.a, p.b))
+        result.ranked.sort(key=lambda p: (-p.similarity, p.common, -over_lab[(p.a, p.b)], p.a, p.b))
     return Similarity(
         lab=answers.lab,
         questions=list(answers.questions),

@@ -6,7 +6,6 @@ Every value that comes from a submission (student ids, code) is escaped by the t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +48,9 @@ h3 { margin-top: 2rem; }
 ({{ unreadable|join(', ') }}){% endif %}. Answers are compared after normalisation: the names
 each student chose, literals, comments and layout are set aside (SQL is parsed and printed again,
 with its conditions in a fixed order). <i>Similarity</i> is the share of code fragments two answers
-have in common; <i>rarity</i> says how few pairs of the class are that similar on that question,
-so that a popular answer counts for little; <i>evidence</i> is similarity &times; rarity, added
+have in common; <i>common</i> is the larger of two shares on that question, that of all pairs at
+least as similar and that of the other answers at least as similar to one of the two, so that a
+popular answer counts for little; <i>evidence</i> is similarity &times; &minus;ln(common), added
 up over the questions. Marked lines are the lines the other answer holds too, wherever they sit.</p>
 
 <h2>Questions</h2>
@@ -78,7 +78,7 @@ up over the questions. Marked lines are the lines the other answer holds too, wh
 {%- endfor %}</tr>
 {%- endfor %}
 </tbody></table>
-<p class='muted'>Per question: similarity in percent (hover for how many pairs are as similar).</p>
+<p class='muted'>Per question: similarity in percent (hover for how common that is).</p>
 {%- else %}
 <p>No two submissions share code beyond what the starter code and the rest of the class share.</p>
 {%- endif %}
@@ -92,7 +92,7 @@ reference answer){% endif %}{% if not loop.last %};{% endif %}{% endfor %}.</p>
 {%- endif %}
 {%- if q.top %}
 <table><thead><tr><th>students</th><th>similarity</th><th>fragments in common</th>
-<th>pairs at least as similar</th></tr></thead><tbody>
+<th>common</th></tr></thead><tbody>
 {%- for p in q.top %}
 <tr><td><a href='#{{ p.anchor }}'>{{ p.a }} &amp; {{ p.b }}</a></td>
 <td class='num'>{{ p.similarity }}</td><td class='num'>{{ p.shared }}</td>
@@ -134,10 +134,8 @@ def _percent(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-def _share(pair: Pair) -> str:
-    """How many pairs of the question are at least this similar, as a share of all pairs."""
-    share = math.exp(-pair.rarity)
-    return f"{100 * share:.1f}%" if share >= 0.001 else "<0.1%"
+def _common(pair: Pair) -> str:
+    return f"{100 * pair.common:.1f}%" if pair.common >= 0.001 else "<0.1%"
 
 
 def render(similarity: Similarity, answers: ClassAnswers, top: int = 10) -> str:
@@ -159,7 +157,7 @@ def render(similarity: Similarity, answers: ClassAnswers, top: int = 10) -> str:
             cells.append(
                 {
                     "text": _percent(pair.similarity) if pair else "",
-                    "title": f"pairs at least as similar: {_share(pair)}" if pair else "",
+                    "title": f"common: {_common(pair)}" if pair else "",
                 }
             )
         overall.append(
@@ -196,7 +194,7 @@ def render(similarity: Similarity, answers: ClassAnswers, top: int = 10) -> str:
                         "b": p.b,
                         "similarity": _percent(p.similarity),
                         "shared": p.shared,
-                        "share": _share(p),
+                        "share": _common(p),
                         "anchor": show(name, p),
                     }
                     for p in result.ranked[:top]
