@@ -86,7 +86,7 @@ class Similarity:
     students: list[str]
     unreadable: dict[str, str]
     per_question: dict[str, QuestionSimilarity]
-    ranked: list[ClassPair]  # pairs over the lab, most evidence first
+    ranked: list[ClassPair]  # pairs with any evidence over the lab, most first
     normalised: dict[tuple[str, str], Normalised]  # (student, question) -> normalised answer
 
     def to_json(self, top: int | None = None) -> dict:
@@ -222,12 +222,15 @@ def compare_class(answers: ClassAnswers) -> Similarity:
         ClassPair(a, b, sum(p.evidence for p in by_question.values()), by_question)
         for (a, b), by_question in totals.items()
     ]
+    ranked = [p for p in ranked if p.evidence > 0]  # what everyone shares is no evidence
     ranked.sort(key=lambda p: (-p.evidence, p.a, p.b))
     # On a question, many pairs can be equally similar and equally common (a popular answer):
     # among them, the pairs with more evidence over the lab come first.
     over_lab = {(p.a, p.b): p.evidence for p in ranked}
     for result in per_question.values():
-        result.ranked.sort(key=lambda p: (-p.similarity, p.common, -over_lab[(p.a, p.b)], p.a, p.b))
+        result.ranked.sort(
+            key=lambda p: (-p.similarity, p.common, -over_lab.get((p.a, p.b), 0.0), p.a, p.b)
+        )
     return Similarity(
         lab=answers.lab,
         questions=list(answers.questions),

@@ -80,7 +80,8 @@ up over the questions. Marked lines are the lines the other answer holds too, wh
 </tbody></table>
 <p class='muted'>Per question: similarity in percent (hover for how common that is).</p>
 {%- else %}
-<p>No two submissions share code beyond what the starter code and the rest of the class share.</p>
+<p>No pair stands out: what two submissions share, the rest of the class shares too (see the
+identical answers below).</p>
 {%- endif %}
 
 {%- for q in questions %}

@@ -62,7 +62,7 @@ def run(args) -> int:
         )
         print(f"{rank}. {pair.a} & {pair.b}: evidence {pair.evidence:.1f} ({questions})")
     if not similarity.ranked:
-        print("no two submissions share code beyond what the rest of the class shares")
+        print("no pair stands out: what two submissions share, the rest of the class shares too")
     print(page)
     print(CAUTION, file=sys.stderr)
     return 0
