@@ -70,6 +70,7 @@ class Student:
     picks: dict[str, str]  # question -> the pool answer used ("reference", "rewrite:..", ...)
     copied_from: str | None = None
     disguise: str | None = None
+    copied: list[str] = field(default_factory=list)  # the questions copied from `copied_from`
     limit: str | None = None  # "time" or "memory": ran into that limit on one question
     public_only: set[str] = field(default_factory=set)  # passes public checks, fails hidden
     late_hours: float = 0.0  # submitted this long after DUE (0: on time)
@@ -323,7 +324,7 @@ def generate_class(
             answers[question] = disguise(original.answers[question], how, rng)
             picks[question] = original.picks[question]
         name = f"s{independent + offset:0{width}d}"
-        students.append(Student(name, answers, picks, copied_from=original.name, disguise=how))
+        students.append(Student(name, answers, picks, original.name, how, copied=list(copied)))
     others = rng.sample(students, limits + late)
     for i, student in enumerate(others[:limits]):
         student.limit = "time" if i % 2 == 0 else "memory"

@@ -1,8 +1,9 @@
 """Why submissions lost points, in groups, and which submissions ran into a grading limit.
 
 Failure messages of one check differ only in their numbers and quoted values ("expected 250
-rows, got 231" and "expected 250 rows, got 12"), so a message is grouped by its shape: numbers
-become N, quoted text and bracketed lists an ellipsis. The limits are recognised by the words
+rows, got 231" and "expected 250 rows, got 12", or "`q5` holds no query yet" and "`q6` holds no
+query yet"), so a message is grouped by its shape: numbers become N, quoted text, code in
+backquotes and bracketed lists an ellipsis. The limits are recognised by the words
 the grader writes when it stops a submission (autograder/isolation/session.py, runner.py).
 """
 
@@ -13,6 +14,7 @@ import re
 from autograder.results.document import ResultsDocument
 
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_CODE = re.compile(r"`[^`\n]*`")
 _BRACKETED = re.compile(r"\[[^\[\]\n]*\]|\{[^{}\n]*\}|\([^()\n]*\d[^()\n]*\)")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d_,]*(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])", re.I)
 _SPACE = re.compile(r"\s+")
@@ -31,6 +33,7 @@ LIMITS = (
 def reason_key(message: str) -> str:
     """The shape of a failure message: its first line, numbers and quoted values replaced."""
     line = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    line = _CODE.sub("`…`", line)
     line = _QUOTED.sub("'…'", line)
     line = _BRACKETED.sub("[…]", line)
     line = _NUMBER.sub("N", line)

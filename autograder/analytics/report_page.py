@@ -200,6 +200,6 @@ def write_page(numbers: dict, out: Path) -> Path:
     """Write OUT/report.html and return its path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    page = out / "report.html"
+    page = (out / "report.html").resolve()
     page.write_text(render(numbers), encoding="utf-8")
     return page

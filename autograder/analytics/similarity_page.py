@@ -238,6 +238,6 @@ def write_page(similarity: Similarity, answers: ClassAnswers, out: Path, top: in
     """Write OUT/similarity.html and return its path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    page = out / "similarity.html"
+    page = (out / "similarity.html").resolve()
     page.write_text(render(similarity, answers, top), encoding="utf-8")
     return page

@@ -74,18 +74,20 @@ def run(args) -> int:
         + (", ".join(flagged) if flagged else "none")
     )
     for reason in numbers["failure_reasons"][:3]:
-        print(f"  {reason['students']} students: {reason['reason']}")
-    limited = numbers["time"]["hit_limit"]
-    print(
-        f"{len(limited)} ran into a limit"
-        + (f" ({', '.join(h['student'] for h in limited)})" if limited else "")
-        + "; "
-        + (
-            f"{len(late['late'])} late ({', '.join(r['student'] for r in late['late'])})"
-            if late["due"]
-            else "no due date known"
+        count = reason["students"]
+        print(f"  {count} student{'' if count == 1 else 's'}: {reason['reason']}")
+    limited = [h["student"] for h in numbers["time"]["hit_limit"]]
+    print(f"{len(limited)} ran into a limit" + (f": {', '.join(limited)}" if limited else ""))
+    if late["due"]:
+        source = "--due" if late["due_from"] == "--due" else "nbgrader's gradebook"
+        students = ", ".join(r["student"] for r in late["late"])
+        print(
+            f"{len(late['late'])} late"
+            + (f": {students}" if students else "")
+            + f" (due {late['due']}, from {source})"
         )
-    )
+    else:
+        print("no due date known: pass --due, or set one in nbgrader's gradebook")
     for path, why in numbers["left_out"].items():
         print(f"left out {path}: {why}", file=sys.stderr)
     print(page)

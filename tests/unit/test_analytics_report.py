@@ -128,6 +128,7 @@ def test_failure_reasons_are_grouped_by_the_shape_of_their_message():
         ("got 'x' instead of \"y\"", "got '…' instead of '…'"),
         ("took 1.5e3 s (limit 10)", "took N s […]"),
         ("q2_v3 failed", "q2_v3 failed"),
+        ("`q5` holds no query yet", "`…` holds no query yet"),
         ("", "(no message)"),
         ("first line\nsecond line 12", "first line"),
     ],
