@@ -15,9 +15,9 @@ score about 3.7; the same answer written by 12 students about 1.3. Over the lab,
 evidence is the sum over the questions, so two students who share unusual code on every
 question come first.
 
-Scale: all pairs' common fingerprints come from one sparse product per question (a matrix of
-answers x fingerprints times its transpose), never from comparing texts; only the pairs a page
-shows are compared line by line (fragments.py).
+Scale: all pairs' common fingerprints come from one matrix product per question (answers x the
+fingerprints two answers or more hold, times its transpose), never from comparing texts; only
+the pairs a page shows are compared line by line (fragments.py).
 """
 
 from __future__ import annotations
