@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +184,44 @@ def _copy_without_outputs(source: Path, target: Path) -> None:
             nbformat.write(notebook, str(target))
     except Exception:  # nbformat raises many kinds for a file that is not a notebook
         target.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class SubmissionTime:
+    """What the gradebook knows of when one student submitted a lab."""
+
+    timestamp: datetime | None  # UTC, without a time zone, as nbgrader stores it
+    duedate: datetime | None  # the lab's due date plus the student's extension, if any
+    seconds_late: float
+    penalty: float  # nbgrader's late penalty, in points
+
+
+def read_submission_times(
+    course: Course | Path, lab: str
+) -> tuple[datetime | None, dict[str, SubmissionTime]]:
+    """The lab's due date and each student's submission time, lateness and penalty, as the
+    course's gradebook has them; (None, {}) when there is no gradebook or it does not know the
+    lab. A gradebook that does not exist is not created."""
+    from sqlalchemy.engine import make_url
+
+    course = _as_course(course)
+    url = make_url(course.db_url)
+    if url.drivername.startswith("sqlite") and not (url.database and Path(url.database).is_file()):
+        return None, {}
+    from nbgrader.api import MissingEntry
+
+    with _open(course) as gb:
+        try:
+            assignment = gb.find_assignment(lab)
+        except MissingEntry:
+            return None, {}
+        times = {
+            s.student.id: SubmissionTime(
+                s.timestamp,
+                s.duedate,
+                float(s.total_seconds_late),
+                float(s.late_submission_penalty or 0),
+            )
+            for s in assignment.submissions
+        }
+        return assignment.duedate, times

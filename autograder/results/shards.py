@@ -96,9 +96,9 @@ class MergeReport:
     removed: list[str] = field(default_factory=list)  # stale files of OUT/LAB deleted
 
 
-def find_shard_folders(sources: Sequence[Path], lab: str, out: Path) -> list[Path]:
+def find_shard_folders(sources: Sequence[Path], lab: str, out: Path | None = None) -> list[Path]:
     """Shard folders (each holding LAB/) among `sources` and their sub-folders, never `out`."""
-    out = Path(out).resolve()
+    out = Path(out).resolve() if out is not None else None
     found: list[Path] = []
     for source in sources:
         source = Path(source).resolve()
@@ -118,16 +118,15 @@ def find_shard_folders(sources: Sequence[Path], lab: str, out: Path) -> list[Pat
     return found
 
 
-def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
-    """Join the shards' results into OUT/LAB/: per-student JSON and grades.csv.
+def read_shards(sources: Sequence[Path], lab: str, out: Path | None = None) -> MergeReport:
+    """The union of the shards' results of `lab`, checked as a merge checks them, without
+    writing anything (`out`, the merge's target, is never read as a shard).
 
     Every results file must be a valid results document (ResultsError names the file and the
     field otherwise), and a student found in two shards must have the same grade in both
-    (timings aside); otherwise CourseError names the student and both folders. Running it again
-    gives the same files.
-    """
-    report = MergeReport(lab, Path(out).resolve() / lab)
-    report.sources = find_shard_folders(sources, lab, Path(out))
+    (timings aside); otherwise CourseError names the student and both folders."""
+    report = MergeReport(lab, Path(out).resolve() / lab if out is not None else Path())
+    report.sources = find_shard_folders(sources, lab, out)
     keys: dict[str, Path] = {}
     for folder in report.sources:
         for path in results_files(folder / lab):
@@ -156,6 +155,18 @@ def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
             f"changed between them): {', '.join(str(p) for p in keys.values())}. Regrade the "
             "older shards with the current lab, then merge again"
         )
+    return report
+
+
+def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:
+    """Join the shards' results into OUT/LAB/: per-student JSON and grades.csv.
+
+    Every results file must be a valid results document (ResultsError names the file and the
+    field otherwise), and a student found in two shards must have the same grade in both
+    (timings aside); otherwise CourseError names the student and both folders. Running it again
+    gives the same files.
+    """
+    report = read_shards(sources, lab, Path(out))
     if not report.documents:
         raise CourseError(f"the shard folders hold no results files for {lab}")
     report.out.mkdir(parents=True, exist_ok=True)

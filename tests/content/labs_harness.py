@@ -76,6 +76,12 @@ class Lab:
         """The plausible wrong answers, `qN_<what>.py`, each the full source of answer cell qN."""
         return sorted(self.wrong_dir.glob("q*_*.py")) if self.wrong_dir.is_dir() else []
 
+    def rewrites(self) -> list[Path]:
+        """Correct answers written another way than the reference, `qN_<how>.py` (the
+        independent answers of the similarity tests)."""
+        folder = ROOT / "tests" / "fixtures" / self.name / "rewrites"
+        return sorted(folder.glob("q*_*.py")) if folder.is_dir() else []
+
     def __str__(self) -> str:
         return self.name
 
@@ -223,6 +229,16 @@ def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
     return {
         path.name: _grade_source_with(lab, {question_of(path): path}, [question_of(path)])
         for path in lab.wrong_answers()
+    }
+
+
+@functools.cache
+def grade_rewrites(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
+    """Correct rewrite -> the results of its own question's checks (public and hidden)."""
+    lab = Lab(lab_name)
+    return {
+        path.name: _grade_source_with(lab, {question_of(path): path}, [question_of(path)])
+        for path in lab.rewrites()
     }
 
 

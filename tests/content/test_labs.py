@@ -2,7 +2,8 @@
 hidden checks, the blank release scores zero with messages a student can act on, and each
 plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only
 (graded on its own question's checks, plus one cross pass per round for the other questions;
-one lab is also graded in full runs to show both ways agree).
+one lab is also graded in full runs to show both ways agree), while each correct rewrite in
+tests/fixtures/<lab>/rewrites/ scores full marks on its question.
 Also: points agree everywhere, labs/ is in sync and leaks nothing, and `prodev check` exits
 as documented. New labs are picked up automatically.
 """
@@ -27,6 +28,7 @@ from labs_harness import (
     cross_checks,
     describe,
     discover_labs,
+    grade_rewrites,
     grade_variant,
     grade_wrong_answers,
     heading_points,
@@ -39,6 +41,7 @@ from prodev.runtime.notebook import cell_source, read_notebook
 
 LABS = discover_labs()
 WRONG_ANSWERS = [(lab, path.name) for lab in LABS for path in lab.wrong_answers()]
+REWRITES = [(lab, path.name) for lab in LABS for path in lab.rewrites()]
 PRODEV = [sys.executable, "-m", "prodev"]
 ENV = dict(os.environ, PLOOMBER_STATS_ENABLED="false", PLOOMBER_VERSION_CHECK_DISABLED="true")
 # Messages that mean a check crashed instead of judging the answer.
@@ -97,6 +100,18 @@ def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) ->
             f"{lab}: with the wrong answers {', '.join(cross.wrong)} in place, {cross.question} "
             f"loses points:\n{describe(lost)}"
         )
+
+
+@pytest.mark.parametrize(
+    ("lab", "rewrite"), REWRITES, ids=[f"{lab}-{name}" for lab, name in REWRITES]
+)
+def test_rewrite_passes_every_check_of_its_question(lab: Lab, rewrite: str) -> None:
+    """A correct answer written another way (the similarity tests' independent answers) scores
+    full marks: the hidden checks accept a correct rewrite."""
+    results = grade_rewrites(lab.name)[rewrite]
+    assert results, f"{lab}: no checks ran for {rewrite}"
+    failed = [r for r in results if not r.passed]
+    assert not failed, f"{lab}: the rewrite {rewrite} fails checks:\n{describe(failed)}"
 
 
 def comparable(result: CheckResult) -> tuple:

@@ -20,7 +20,7 @@ import pytest
 from prodev.course.bundle import write_student_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE_COMMANDS = ("grade", "feedback", "merge-results")
+ENGINE_COMMANDS = ("grade", "feedback", "merge-results", "report", "similarity")
 STUDENT_COMMANDS = ("api", "bundle", "check", "data", "lab", "release")
 
 

@@ -52,6 +52,8 @@ def test_version():
         ["grade", "lab99_nope", "--root", "{root}"],  # the same option after the command
         ["-v", "--root", "{root}", "feedback", "lab99_nope"],
         ["merge-results", "lab99_nope", "--from", "{root}", "--out", "{root}", "--root", "{root}"],
+        ["report", "lab99_nope", "--root", "{root}"],
+        ["--root", "{root}", "similarity", "lab99_nope"],
     ],
 )
 def test_root_is_accepted_before_and_after_any_command(argv, tmp_path, capsys, monkeypatch):

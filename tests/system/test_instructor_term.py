@@ -3,7 +3,9 @@
 `prodev release` -> `nbgrader release_assignment` -> three students `fetch_assignment`, answer and
 `submit` (one after the due date) -> `nbgrader collect` -> `prodev grade` -> formgrader's data
 (nbgrader's own NbGraderAPI) -> `prodev feedback` -> `nbgrader release_feedback` -> students
-`fetch_feedback` -> `nbgrader export`, with nbgrader's late penalty applied to the late student.
+`fetch_feedback` -> `nbgrader export`, with nbgrader's late penalty applied to the late student
+-> `prodev report` (its numbers are those of the results and the gradebook) and
+`prodev similarity`.
 """
 
 from __future__ import annotations
@@ -140,6 +142,11 @@ def term(tmp_path_factory, bwrap):
         nbgrader("fetch_feedback", LAB, *student_flags, f"--student={student}", cwd=home,
                  HOME=str(home))  # fmt: skip
     nbgrader("export", cwd=course)
+    root = ["--root", str(course)]
+    steps["report"] = prodev("report", LAB, *root, "--json", cwd=course)
+    steps["report_page"] = prodev("report", LAB, *root, cwd=course)
+    steps["similarity"] = prodev("similarity", LAB, *root, "--json", cwd=course)
+    steps["similarity_page"] = prodev("similarity", LAB, *root, cwd=course)
     return {"course": course, "exchange": exchange, "homes": homes, "steps": steps}
 
 
@@ -214,3 +221,36 @@ def test_export_penalises_only_the_late_submission(term):
         "cat": (30.0, 30.0, 0.0),  # late: penalty_method = "zero"
     }
     assert all(r["duedate"] for r in rows.values())
+
+
+def test_report_numbers_are_those_of_the_results_and_the_gradebook(term):
+    numbers = json.loads(term["steps"]["report"].stdout)
+    results = term["course"] / "results" / LAB
+    documents = {s: json.loads((results / f"{s}.json").read_text()) for s in STUDENTS}
+    assert numbers["students"] == 3 and numbers["left_out"] == {}
+    assert numbers["scores"]["by_student"] == {s: d["score"] for s, d in documents.items()}
+    questions = {q["question"]: q for q in numbers["questions"]}
+    assert all(questions[q]["full_marks"] == 3 and questions[q]["zero"] == 0 for q in ALL[:4])
+    assert all(questions[q]["full_marks"] == 2 and questions[q]["zero"] == 1 for q in ALL[4:])
+    assert not any(q["flagged"] for q in numbers["questions"])
+    late = numbers["late"]
+    assert late["due_from"] == "gradebook" and late["on_time"] == 2
+    assert [(r["student"], r["penalty"]) for r in late["late"]] == [("cat", 30.0)]
+    assert numbers["time"]["hit_limit"] == []
+    page = (results / "report.html").read_text()
+    assert "data:image/png;base64," in page and "cat" in page
+    assert str(results / "report.html") in term["steps"]["report_page"].stdout
+
+
+def test_similarity_sees_that_everyone_wrote_the_reference(term):
+    found = json.loads(term["steps"]["similarity"].stdout)
+    assert found["students"] == 3
+    assert found["pairs"] == []  # what two share, the third (or the reference) shares too
+    for question in ALL[:4]:
+        assert found["questions"][question]["identical"] == [["ann", "ben", "cat"]]
+        assert found["questions"][question]["identical_to_reference"] == ["ann", "ben", "cat"]
+    for question in ALL[4:]:
+        assert found["questions"][question]["blank"] == ["ben"]
+        assert found["questions"][question]["identical"] == [["ann", "cat"]]
+    assert "no pair stands out" in term["steps"]["similarity_page"].stdout
+    assert (term["course"] / "results" / LAB / "similarity.html").is_file()
