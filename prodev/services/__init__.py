@@ -23,7 +23,16 @@ from urllib.parse import urlsplit, urlunsplit
 from prodev.course.paths import PUBLIC_SEED
 from prodev.services.errors import ServiceError
 
-__all__ = ["Postgres", "Redis", "ServiceError", "postgres", "redis", "status", "stop"]
+__all__ = [
+    "Postgres",
+    "Redis",
+    "ServiceError",
+    "postgres",
+    "postgres_admin_url",
+    "redis",
+    "status",
+    "stop",
+]
 
 POSTGRES_URL_VARIABLE = "PRODEV_POSTGRES_URL"
 REDIS_URL_VARIABLE = "PRODEV_REDIS_URL"
@@ -199,6 +208,22 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
         version=state.get("version") or postgres_server.server_version(),
         seed=int(seed),
     )
+
+
+def postgres_admin_url() -> str:
+    """A URL to the course's PostgreSQL as a user that may create databases and roles: the
+    embedded server's superuser (the server is started if need be; no data is loaded), or
+    PRODEV_POSTGRES_URL as given, whose user then needs CREATEDB and CREATEROLE. Module 09 makes
+    a database per observed ORM call with it."""
+    from prodev.services import postgres_server
+    from prodev.services.lifecycle import locked
+
+    external = os.environ.get(POSTGRES_URL_VARIABLE)
+    if external:
+        return external
+    with locked(postgres_server.NAME):
+        state = postgres_server.ensure_running()
+    return postgres_server.url(state["port"], state["password"], "postgres")
 
 
 def redis() -> Redis:
