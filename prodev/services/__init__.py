@@ -29,6 +29,7 @@ __all__ = [
     "ServiceError",
     "postgres",
     "postgres_admin_url",
+    "provided_by_grader",
     "redis",
     "status",
     "stop",
@@ -36,6 +37,22 @@ __all__ = [
 
 POSTGRES_URL_VARIABLE = "PRODEV_POSTGRES_URL"
 REDIS_URL_VARIABLE = "PRODEV_REDIS_URL"
+# Set to "grader" in the grading sandbox: the servers are the grader's, and a notebook reaches
+# them only through what a check hands over (a database per call), never by starting its own.
+SERVICES_VARIABLE = "PRODEV_SERVICES"
+
+
+def provided_by_grader() -> bool:
+    """True while the grader runs this notebook: no server may be started or looked up here."""
+    return os.environ.get(SERVICES_VARIABLE) == "grader"
+
+
+def _refuse_in_sandbox(what: str) -> None:
+    if provided_by_grader():
+        raise ServiceError(
+            f"this notebook is being graded, so it has no {what} of its own: the checks give "
+            "your functions the database they need, call by call"
+        )
 
 
 def _hide_password(url: str) -> str:
@@ -158,6 +175,7 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
     from prodev.services import postgres_server, stayhub_pg
     from prodev.services.lifecycle import locked
 
+    _refuse_in_sandbox("PostgreSQL")
     external = os.environ.get(POSTGRES_URL_VARIABLE)
     if external:
         try:
@@ -218,6 +236,7 @@ def postgres_admin_url() -> str:
     from prodev.services import postgres_server
     from prodev.services.lifecycle import locked
 
+    _refuse_in_sandbox("PostgreSQL")
     external = os.environ.get(POSTGRES_URL_VARIABLE)
     if external:
         return external
@@ -231,6 +250,7 @@ def redis() -> Redis:
     from prodev.services import redis_server
     from prodev.services.lifecycle import locked
 
+    _refuse_in_sandbox("Redis")
     external = os.environ.get(REDIS_URL_VARIABLE)
     if external:
         import redis as redis_client
