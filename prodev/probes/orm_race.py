@@ -1,19 +1,22 @@
 """A real race on a student's ORM function (module 09), observed by the server.
 
-`orm_race(student, "book_stay", dataset, calls, gate="bookings")` makes a database and role
-for the race, as `orm_call` does, and then, as the admin user, holds an ACCESS EXCLUSIVE lock on
-the `gate` table, a table every call must read or write. The notebook's request op (`orm_race`
-in prodev.probes.ops) runs one thread per call, each with its own connection, released together
-by a barrier. Whatever a call does first, it ends up waiting on the server: on the gate, or on a
-lock another call took. When every call's session waits (or after `patience` seconds), the check
-records what each one waits for and lifts the gate: the calls then run truly at once, as
-concurrent requests do in production, and only locks the student's code took put them in order.
+`orm_race(student, "book_stay", dataset, calls, gates=("bookings", "payments"))` makes a database
+and role for the race, as `orm_call` does. As the admin user, the check then holds an ACCESS
+EXCLUSIVE lock on each `gates` table, tables every call touches, in the order calls touch them.
+The notebook's request op (`orm_race` in prodev.probes.ops) runs one thread per call, each with
+its own connection, released together by a barrier. Whatever a call does first, it ends up
+waiting on the server: at the first gate, or behind a lock another call took.
 
-The evidence is the server's: how many of the role's sessions waited, and on what kind of lock
-(`relation` is the gate; `transactionid` or `tuple` is a row another call locked first), the
-rows written (snapshots by the admin user), and the statements run. From the notebook come only
-the calls' results or errors. A notebook that runs the calls one after another, or behind a
-lock of its own, shows up as sessions that never waited together.
+When every call's session waits, the check lifts the first gate: the calls go on at once, as
+concurrent requests do in production, until each waits again, at the next gate or behind a
+lock another call holds. The check records who waits behind whom (`pg_blocking_pids`), lifts
+the next gate, and so on. A lock the student's code took on the server shows as calls waiting
+behind another call while that one is held at a gate; without one, every call waits only at the
+gates. Calls that a notebook puts in order itself (one after another, or behind a lock in
+Python) never wait on the server together.
+
+The evidence is the server's: those waits, the rows written (snapshots by the admin user) and
+the statements the role ran. From the notebook come only the calls' results or errors.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +35,30 @@ from psycopg import sql
 # How often the check looks at the waiting sessions, in seconds.
 POLL = 0.01
 
+WAITING = """
+SELECT a.wait_event,
+       EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(a.pid)) AS b(pid)
+               JOIN pg_stat_activity o ON o.pid = b.pid WHERE o.usename = a.usename)
+FROM pg_stat_activity a
+WHERE a.usename = %s AND a.datname = %s AND a.wait_event_type = 'Lock'
+"""
+
+
+@dataclass(frozen=True)
+class Waits:
+    """The race's sessions waiting on locks when a gate was lifted."""
+
+    waiting: int = 0
+    behind_another: int = 0  # waiting for a lock that another of the calls holds
+    events: dict[str, int] = field(default_factory=dict)  # pg_stat_activity.wait_event: count
+
 
 @dataclass(frozen=True)
 class RaceReport:
     """What a race did: each call's result or error, what the server saw, the snapshots."""
 
     outcomes: list[dict[str, Any]]  # per call: {"value": ...} or {"error": "ValueError: ..."}
-    waiting: int  # the role's sessions waiting on a lock when the gate was lifted
-    waits: dict[str, int]  # what they waited on (pg_stat_activity.wait_event) and how many
+    gates: list[Waits]  # per gate, in order: who waited when it was lifted
     queries: int  # statements the role ran (transaction control left out)
     before: list[Any]
     after: list[Any]
@@ -52,66 +71,81 @@ class RaceReport:
         """How many calls raised `kind` (an exception class name)."""
         return sum(1 for o in self.outcomes if str(o.get("error", "")).startswith(kind + ":"))
 
-    @property
-    def row_locks(self) -> int:
-        """Sessions that waited for a row (or advisory) lock another call held."""
-        return sum(n for event, n in self.waits.items() if event != "relation")
 
+class Gates:
+    """Hold an ACCESS EXCLUSIVE lock on each of `tables` in the call's database; lift them one
+    by one, each when `sessions` of the call's role wait on locks (or `patience` seconds after
+    the previous one), recording who waited."""
 
-class Gate:
-    """Holds an ACCESS EXCLUSIVE lock on `table` of the call's database until `sessions` of the
-    call's role wait on locks (or `patience` runs out), then lifts it and records what they
-    waited on."""
-
-    def __init__(self, database: Any, table: str, sessions: int, patience: float) -> None:
+    def __init__(
+        self, database: Any, tables: Sequence[str], sessions: int, patience: float
+    ) -> None:
         self.database = database
-        self.table = table
+        self.tables = list(tables)
         self.sessions = sessions
         self.patience = patience
-        self.waits: Counter[str] = Counter()
+        self.observed: list[Waits] = []
         self._done = threading.Event()
-        self._lifted = threading.Lock()
-        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()
+        self._held: list[psycopg.Connection] = []
         self._watcher: threading.Thread | None = None
 
-    def __enter__(self) -> Gate:
-        self._conn = psycopg.connect(self.database.url())
-        self._conn.execute(
-            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(self.table))
-        )
-        self._watcher = threading.Thread(target=self._watch, name="prodev-race-gate", daemon=True)
+    def __enter__(self) -> Gates:
+        try:
+            for table in self.tables:
+                conn = psycopg.connect(self.database.url())
+                self._held.append(conn)
+                conn.execute(
+                    sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
+                )
+        except BaseException:
+            self.lift_all()
+            raise
+        self._watcher = threading.Thread(target=self._watch, name="prodev-race-gates", daemon=True)
         self._watcher.start()
         return self
 
     def _watch(self) -> None:
-        deadline = time.monotonic() + self.patience
         try:
             with psycopg.connect(self.database.admin_url, autocommit=True) as watch:
-                while not self._done.is_set():
-                    rows = watch.execute(
-                        "SELECT wait_event FROM pg_stat_activity "
-                        "WHERE usename = %s AND datname = %s AND wait_event_type = 'Lock'",
-                        [self.database.role, self.database.name],
-                    ).fetchall()
-                    if len(rows) >= self.sessions or time.monotonic() >= deadline:
-                        self.waits = Counter(str(r[0]) for r in rows)
-                        break
-                    time.sleep(POLL)
+                for index in range(len(self.tables)):
+                    self.observed.append(self._wait(watch))
+                    self._lift(index)
         finally:
-            self.lift()
+            self.lift_all()
 
-    def lift(self) -> None:
-        """Commit the gate's transaction (once), letting every waiting call go."""
-        with self._lifted:
-            if self._conn is not None and not self._conn.closed:
-                self._conn.commit()
-                self._conn.close()
+    def _wait(self, watch: psycopg.Connection) -> Waits:
+        """Poll until every call waits (or the patience or the race is over); what was seen."""
+        deadline = time.monotonic() + self.patience
+        rows: list[tuple[Any, ...]] = []
+        while not self._done.is_set():
+            rows = watch.execute(WAITING, [self.database.role, self.database.name]).fetchall()
+            if len(rows) >= self.sessions or time.monotonic() >= deadline:
+                break
+            time.sleep(POLL)
+        return Waits(
+            waiting=len(rows),
+            behind_another=sum(1 for _, behind in rows if behind),
+            events=dict(Counter(str(event) for event, _ in rows)),
+        )
+
+    def _lift(self, index: int) -> None:
+        with self._lock:
+            conn = self._held[index] if index < len(self._held) else None
+            if conn is not None and not conn.closed:
+                conn.commit()
+                conn.close()
+
+    def lift_all(self) -> None:
+        """Let every waiting call go (each gate once)."""
+        for index in range(len(self._held)):
+            self._lift(index)
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         if self._watcher is not None:
-            self._watcher.join(timeout=self.patience + 5)
-        self.lift()
+            self._watcher.join(timeout=self.patience * len(self.tables) + 5)
+        self.lift_all()
 
 
 def orm_race(
@@ -119,13 +153,14 @@ def orm_race(
     name: str,
     dataset: str | Path,
     calls: Sequence[Sequence[Any]],
-    gate: str,
+    gates: Sequence[str],
     snapshot: Sequence[str] = (),
-    patience: float = 3.0,
+    patience: float = 2.0,
 ) -> RaceReport:
     """Call the student's function `name` once per argument list in `calls`, all at once, on a
-    fresh copy of `dataset`, with `gate` (a table every call touches) closed until they all
-    wait on the server. `patience`: seconds to wait for that before lifting the gate anyway."""
+    fresh copy of `dataset`, held at each of `gates` (tables every call touches, in the order
+    it touches them) until they all wait on the server. `patience`: seconds to wait for that,
+    per gate, before lifting it anyway."""
     from prodev.probes import orm_database
     from prodev.probes.orm import ask, orm_request
 
@@ -134,17 +169,17 @@ def orm_race(
         request = orm_request(student, "orm_race", name, database, [], {})
         request["calls"] = [list(args) for args in calls]
         before = database.snapshot(list(snapshot))
-        with Gate(database, gate, len(calls), patience) as held:
+        with Gates(database, gates, len(calls), patience) as held:
             reply = ask(student, request)
         after = database.snapshot(list(snapshot))
         statements = database.statements()
     finally:
         database.drop()
     outcomes = _outcomes(reply, len(calls))
+    observed = held.observed + [Waits()] * (len(gates) - len(held.observed))
     return RaceReport(
         outcomes=outcomes,
-        waiting=sum(held.waits.values()),
-        waits=dict(held.waits),
+        gates=observed,
         queries=sum(n for _, n in statements),
         before=before,
         after=after,

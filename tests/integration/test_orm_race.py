@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from prodev.checking.student import InProcessStudent, StudentError
-from prodev.probes.orm_race import orm_race
+from prodev.probes.orm_race import Waits, orm_race
 from prodev.stayhub.data import dataset_path
 
 START, NIGHTS = "2031-05-01", 3
@@ -69,15 +69,19 @@ def race(dataset, fn, patience: float = 3.0):
     calls = [[guest, START, NIGHTS] for guest in (2, 3, 4, 5)]
     student = InProcessStudent({"book_stay": fn})
     return orm_race(
-        student, "book_stay", dataset, calls, gate="bookings", snapshot=[NEW_STAYS],
-        patience=patience,
+        student, "book_stay", dataset, calls, gates=["bookings", "payments"],
+        snapshot=[NEW_STAYS], patience=patience,
     )  # fmt: skip
 
 
 def test_a_row_lock_lets_one_booking_of_the_same_nights_through(dataset):
     report = race(dataset, booking(lock=True))
-    assert report.waiting == 4  # all four sessions waited on the server together
-    assert report.waits.get("relation") == 1 and report.row_locks == 3
+    at_start, writing = report.gates
+    # All four sessions waited on the server together: one at the gate, three for its row lock.
+    assert at_start.waiting == 4 and at_start.behind_another == 3
+    assert at_start.events.get("relation") == 1
+    # The winner was held at the payments gate, the three still waited for its lock.
+    assert writing.waiting == 4 and writing.behind_another == 3
     assert report.after == [[[START, 1]]]  # one booking, with its payment
     assert len(report.succeeded) == 1 and report.errors("ValueError") == 3
     assert report.before == [[]]
@@ -85,15 +89,36 @@ def test_a_row_lock_lets_one_booking_of_the_same_nights_through(dataset):
 
 def test_without_a_lock_every_booking_is_written(dataset):
     report = race(dataset, booking(lock=False))
-    assert report.waiting == 4 and report.waits == {"relation": 4} and report.row_locks == 0
+    for waits in report.gates:  # only ever waiting at the gates, never for each other
+        assert waits == Waits(waiting=4, behind_another=0, events={"relation": 4})
     assert report.after == [[[START, 1]] * 4]
     assert len(report.succeeded) == 4
 
 
 def test_calls_a_python_lock_puts_in_order_never_wait_together(dataset):
     report = race(dataset, booking(lock=False, python_lock=threading.Lock()), patience=0.5)
-    assert report.waiting == 1  # the others waited in the notebook, unseen by the server
+    # One call at a time reached each gate: the others waited in the notebook, unseen.
+    assert [(w.waiting, w.behind_another) for w in report.gates] == [(1, 0), (1, 0)]
     assert report.after == [[[START, 1]]]  # and so the data alone would look right
+
+
+def test_a_python_lock_taken_after_reaching_the_database_still_never_queues_there(dataset):
+    """Every call reads the gated table first (all wait at the first gate), then takes turns
+    in Python: at the second gate only the one inside is seen, behind no one."""
+    from prodev.stayhub.django_app.models import Booking
+
+    honest = booking(lock=False)
+    turns = threading.Lock()
+
+    def book_stay(*args):
+        Booking.objects.exists()
+        with turns:
+            return honest(*args)
+
+    report = race(dataset, book_stay, patience=0.5)
+    assert report.gates[0].waiting == 4
+    assert report.gates[1].waiting == 1 and report.gates[1].behind_another == 0
+    assert report.after == [[[START, 1]]]
 
 
 def test_a_blank_answer_is_unanswered(dataset):

@@ -130,7 +130,7 @@ def test_a_race_books_the_same_nights_once(student, stayhub_unseen):
         "book_stay",
         stayhub_unseen,
         [*same_nights, next_stay],
-        gate="bookings",
+        gates=["bookings", "payments"],
         snapshot=[new_stays(prop)],
     )
     calls = len(same_nights) + 1
@@ -139,18 +139,24 @@ def test_a_race_books_the_same_nights_once(student, stayhub_unseen):
         "when several bookings ran at once, some calls raised an exception other than "
         "ValueError (or did not finish)"
     )
-    assert race.waiting == calls, (
-        f"the {calls} bookings made at the same moment did not all wait at the database "
+    at_start, writing = race.gates
+    assert at_start.waiting == calls, (
+        f"the {calls} bookings made at the same moment did not all reach the database "
         "together: something outside PostgreSQL made them take turns (a lock in Python, say), "
         "which a second server process would not share; lock the property row in the database"
     )
     stays = race.after[0]
     raced = [s for s in stays if s[1] == RACE_START.isoformat()]
+    unlocked = "" if writing.behind_another else "; none waited at the database for another's lock"
     assert len(raced) <= 1, (
         f"{len(raced)} bookings of the same nights were written by bookings made at the same "
-        "moment: each checked before any had booked"
-        + ("; no call waited for another's lock" if race.row_locks == 0 else "")
-        + ": lock the property row (select_for_update) before checking for overlaps"
+        f"moment: each checked before any had booked{unlocked}: lock the property row "
+        "(select_for_update) before checking for overlaps"
+    )
+    assert writing.waiting == calls and writing.behind_another == calls - 1, (
+        "while one booking was being written, the others did not wait for its lock at the "
+        "database: something outside PostgreSQL made them take turns (a lock in Python, say), "
+        "which a second server process would not share; lock the property row in the database"
     )
     assert stays, "no booking was written while several ran at once"
     assert [s[1:3] for s in stays] == [
