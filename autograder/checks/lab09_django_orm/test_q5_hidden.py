@@ -131,7 +131,7 @@ def test_a_race_books_the_same_nights_once(student, stayhub_unseen):
         stayhub_unseen,
         [*same_nights, next_stay],
         gates=["bookings", "payments"],
-        snapshot=[new_stays(prop)],
+        snapshot=[new_stays(prop), COUNTS],
     )
     calls = len(same_nights) + 1
     others = calls - len(race.succeeded) - race.errors("ValueError")
@@ -168,6 +168,13 @@ def test_a_race_books_the_same_nights_once(student, stayhub_unseen):
     )
     assert all(s[3] == 1 and s[4] for s in stays), (
         "a booking made during the race has no payment of its total (or more than one)"
+    )
+    (bookings_before, payments_before), (bookings_after, payments_after) = (
+        race.before[1][0],
+        race.after[1][0],
+    )
+    assert bookings_after - bookings_before == payments_after - payments_before == len(stays), (
+        "the race left rows behind besides the bookings and their payments"
     )
     returned = race.succeeded
     written = sorted(s[0] for s in stays)
