@@ -8,12 +8,16 @@ themselves, as the admin user, so neither the count nor the snapshots come from 
 
 A call that may write gets a fresh copy of the dataset (a template clone, about 0.3 s), so
 every call starts from the same data. A call that only reads shares one copy per dataset that
-no role may change (SELECT only): granting a new role costs milliseconds, not a clone.
+no role may change: its role joins a group that may connect to that copy and SELECT from it,
+which costs milliseconds, not a clone, and changes no privilege that graders running at the
+same moment might be changing too (PostgreSQL refuses concurrent changes to one object).
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +32,10 @@ from prodev.runtime import answers
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET ", "SHOW ", "START ")
 # Django sets the session's time zone on connecting, as this exact (normalised) statement.
 SESSION_SETUP = "SELECT set_config($1, $2, $3)"
-# Serialises the creation of the read-only copies (one per dataset, shared by every call).
+# Serialise making the read-only copies (one per dataset, shared by every call) and the
+# statement-counting extension, which other graders may be making at the same moment.
 READ_ONLY_LOCK = 0x70726F66
+EXTENSION_LOCK = 0x70726F67
 
 
 @dataclass(frozen=True)
@@ -98,17 +104,10 @@ class CallDatabase:
                         sql.Identifier(self.name)
                     )
                 )
-            else:
+            else:  # the role holds no privilege of its own, only its group's
                 admin.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
                     [self.role],
-                )
-                with psycopg.connect(self.url(), autocommit=True) as shared:
-                    shared.execute(sql.SQL("DROP OWNED BY {}").format(role))
-                admin.execute(
-                    sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(
-                        sql.Identifier(self.name), role
-                    )
                 )
             admin.execute(
                 "SELECT pg_stat_statements_reset(oid) FROM pg_roles WHERE rolname = %s",
@@ -121,22 +120,45 @@ def _with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path="/" + name).geturl()
 
 
-def _read_only_copy(admin: psycopg.Connection, template: str) -> str:
-    """The copy of `template` that read-only calls share, made once: nobody but its owner may
-    connect to it until a call's role is granted CONNECT."""
-    name = f"{template}_read"
-    admin.execute("SELECT pg_advisory_lock(%s)", [READ_ONLY_LOCK])
+@contextlib.contextmanager
+def _advisory_lock(admin: psycopg.Connection, key: int) -> Iterator[None]:
+    """Hold the advisory lock `key` (in the admin's database) while the block runs."""
+    admin.execute("SELECT pg_advisory_lock(%s)", [key])
     try:
-        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not found:
-            db = sql.Identifier(name)
+        yield
+    finally:
+        admin.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _ensure_counting(admin: psycopg.Connection) -> None:
+    """pg_stat_statements in the admin's database, created once."""
+    found = "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+    if admin.execute(found).fetchone():
+        return
+    with _advisory_lock(admin, EXTENSION_LOCK):
+        admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+
+def _read_only_copy(admin: psycopg.Connection, admin_url: str, template: str) -> tuple[str, str]:
+    """The copy of `template` that read-only calls share, and the group whose members may
+    connect to it and read it (nobody else may), both made once."""
+    name, group = f"{template}_read", f"{template}_reader"
+    db, members = sql.Identifier(name), sql.Identifier(group)
+    with _advisory_lock(admin, READ_ONLY_LOCK):
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             admin.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
             )
             admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
-    finally:
-        admin.execute("SELECT pg_advisory_unlock(%s)", [READ_ONLY_LOCK])
-    return name
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone():
+            admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(members))
+            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, members))
+            with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
+                conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(members))
+                conn.execute(
+                    sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(members)
+                )
+    return name, group
 
 
 def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
@@ -150,29 +172,27 @@ def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
     role_name = f"prodev_orm_role_{token}"
     password = secrets.token_urlsafe(18)
     role = sql.Identifier(role_name)
+    login = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        _ensure_counting(admin)
         template = stayhub_pg.ensure_django_template(
             admin, lambda name: _with_database(admin_url, name), Path(dataset)
         )
-        admin.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
-        )
-        if writable:
+        if not writable:
+            name, group = _read_only_copy(admin, admin_url, template)
+            admin.execute(sql.SQL("{} IN ROLE {}").format(login, sql.Identifier(group)))
+        else:
             name = f"prodev_orm_call_{token}"
             db = sql.Identifier(name)
+            admin.execute(login)
             admin.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
             )
             admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
-        else:
-            name = _read_only_copy(admin, template)
-        admin.execute(
-            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(name), role)
-        )
-    with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
-        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
-        if writable:
+            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role))
+    if writable:
+        with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
             conn.execute(
                 sql.SQL(
                     "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
@@ -181,8 +201,6 @@ def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
             conn.execute(
                 sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
             )
-        else:
-            conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(role))
     return CallDatabase(
         admin_url=admin_url,
         host=parts.hostname or "127.0.0.1",

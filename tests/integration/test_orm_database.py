@@ -94,3 +94,21 @@ def test_dropping_a_read_only_call_ends_its_session_and_role_but_keeps_the_copy(
             [database.name, database.role],
         ).fetchone()
     assert found == (1, 0)
+
+
+def test_calls_made_at_the_same_moment_by_several_graders_do_not_collide():
+    """Two graders (--jobs 2, or shards on one server) make and drop calls' roles at once:
+    PostgreSQL refuses concurrent changes to one object, so nothing shared may be changed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def make_and_drop(writable: bool) -> int:
+        database = orm_database.create(dataset_path(42, "small"), writable=writable)
+        try:
+            with psycopg.connect(_role_url(database, database.name)) as conn:
+                return conn.execute("SELECT count(*) FROM properties").fetchone()[0]
+        finally:
+            database.drop()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        counts = list(pool.map(make_and_drop, [False] * 10 + [True] * 2))
+    assert len(set(counts)) == 1 and counts[0] > 0
