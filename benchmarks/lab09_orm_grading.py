@@ -1,5 +1,6 @@
-"""Lab 09 grading cost: the reference notebook graded in bwrap (each ORM call on a PostgreSQL
-database of its own), and the cost of making and dropping one such database.
+"""Lab 09 grading cost: the reference notebook graded in bwrap, what one observed ORM call's
+database and role cost (a fresh copy for a call that may write, a grant on the shared copy for
+one that only reads), and what the race of book_stay costs.
 
     .venv/bin/python benchmarks/lab09_orm_grading.py
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -27,14 +29,51 @@ def clone_figures(rounds: int = 5) -> None:
 
     dataset = dataset_path(SAMPLE_HIDDEN_SEED, "small")
     orm_database.create(dataset).drop()  # builds the template once
+    for writable in (True, False):
+        made, dropped = [], []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            database = orm_database.create(dataset, writable=writable)
+            made.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            database.drop()
+            dropped.append(time.perf_counter() - start)
+        kind = "fresh copy (writes)" if writable else "shared copy (reads)"
+        print(f"per-call database, {kind}: create {statistics.median(made) * 1000:.0f} ms, "
+              f"drop {statistics.median(dropped) * 1000:.0f} ms (medians of {rounds})")  # fmt: skip
+
+
+def race_figures(rounds: int = 5) -> None:
+    """The hidden race of q5 on the reference answer, in this process (no sandbox)."""
+    sys.path.insert(0, str(ROOT / "tests" / "content"))
+    from labs_harness import HIDDEN_SEED, Lab, cells_to_grade
+
+    from prodev.checking.student import InProcessStudent
+    from prodev.runtime.notebook import read_notebook, run_cells
+    from prodev.stayhub.data.files import dataset_path
+
+    lab = Lab(LAB)
+    execution = run_cells(cells_to_grade(read_notebook(lab.source)), lab.source_dir)
+    hidden = _load(lab.hidden_dir / "test_q5_hidden.py")
+    student = InProcessStudent(execution.namespace)
+    dataset = dataset_path(HIDDEN_SEED, "small")
+    times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        database = orm_database.create(dataset)
-        made = time.perf_counter() - start
-        start = time.perf_counter()
-        database.drop()
-        print(f"per-call database: create {made * 1000:.0f} ms, drop "
-              f"{(time.perf_counter() - start) * 1000:.0f} ms")  # fmt: skip
+        hidden.test_a_race_books_the_same_nights_once(student, dataset)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"race check on the reference (4 calls, 2 gates): median {median:.2f} s "
+          f"over {rounds} (min {min(times):.2f} s)")  # fmt: skip
+
+
+def _load(path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def grading_figures() -> None:
@@ -64,4 +103,5 @@ def grading_figures() -> None:
 
 if __name__ == "__main__":
     clone_figures()
+    race_figures()
     grading_figures()

@@ -85,6 +85,8 @@ class SandboxPlan:
             "PYTHONDONTWRITEBYTECODE": "1",
             "PLOOMBER_STATS_ENABLED": "false",
             "PLOOMBER_VERSION_CHECK_DISABLED": "true",
+            # prodev.services starts no server in here: checks hand over the grader's databases.
+            "PRODEV_SERVICES": "grader",
         }
         if data is not None:
             env["PRODEV_DATA_DIR"] = str(data)
@@ -107,7 +109,7 @@ class SandboxPlan:
 
 def stage_renamed(private: list[Path], staging: Path) -> tuple[tuple[Path, Path], ...]:
     """Link each dataset in `private`, and the files derived from it that share its stem (such as
-    `NAME_django.sqlite`), into `staging` as `dataset-N...`; return (real path, inside path).
+    `NAME.sqlite`), into `staging` as `dataset-N...`; return (real path, inside path).
 
     A bind mount shows its source path in /proc/self/mountinfo, so the sandbox mounts these
     links, never the original files. A hard link costs nothing; across file systems, a copy.

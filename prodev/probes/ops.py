@@ -1,7 +1,8 @@
 """Request ops on the student's side: call a student function on probe stubs and return what
-it returned (`probe_call`, `probe_with`, `probe_decorate`), or call an ORM function and report the
-queries it ran (`orm_call`). `OPS` maps each request name to its op; `prodev.runtime.registry`
-installs them. Each op receives `decode`, which turns JSON argument specs into live objects.
+it returned (`probe_call`, `probe_with`, `probe_decorate`), or call an ORM function on the
+database a check made for it, once (`orm_call`) or from several threads at once (`orm_race`).
+`OPS` maps each request name to its op; `prodev.runtime.registry` installs them. Each op
+receives `decode`, which turns JSON argument specs into live objects.
 
 What the probes observed is not part of these answers: the grader recorded it as the stubs'
 calls crossed to it (see `prodev.probes.recorders`). These ops return only values the student's
@@ -11,6 +12,8 @@ code produced (results, what a `with` bound, how a wrapper behaved).
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -165,72 +168,95 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
 
 # ---- ORM calls (module 09) ------------------------------------------------------------------
 
-# How many of the executed SQL statements come back (each cut to SQL_PREVIEW characters).
-SQL_SHOWN = 20
-SQL_PREVIEW = 160
-# Transaction control is not a query that reads or writes data: it is not counted.
-_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+# Seconds the threads of a race wait for each other at the barrier, and for the calls to end.
+RACE_START_SECONDS = 10.0
+RACE_END_SECONDS = 30.0
 
 
-def _snapshot(queries: Sequence[str]) -> list[Any]:
-    from django.db import connection
+def _orm_function(namespace: Mapping[str, Any], name: str) -> Callable[..., Any]:
+    fn = namespace.get(name)
+    if fn is None:
+        raise answers.AnswerError(
+            "missing", f"`{name}` is not defined: run the cell where you define it"
+        )
+    if not callable(fn):
+        raise answers.AnswerError("not_callable", f"`{name}` should be a function")
+    return fn
 
-    out = []
-    with connection.cursor() as cursor:
-        for query in queries:
-            cursor.execute(query)
-            out.append(answers.to_json([list(r) for r in cursor.fetchall()]))
-    return out
+
+def _outcome(fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict:
+    """{"value": JSON result} or {"error": "Kind: message"}: what the student's call did."""
+    try:
+        return {"value": answers.to_json(fn(*args, **kwargs))}
+    except answers.AnswerError as exc:
+        return {"error": f"AnswerError: {exc}"}
+    except Exception as exc:  # the student's code raised: that is an observation here
+        first_line = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return {"error": f"{type(exc).__name__}: {first_line}"}
 
 
 def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
-    """Student side: run one function against a fresh copy of a dataset and observe it."""
+    """Student side: run one function on the database the check made for this call, which
+    counts its statements; Django's previous database is put back afterwards."""
     from prodev.stayhub import orm
 
-    fn = namespace.get(request["name"])
-    if fn is None:
-        raise answers.AnswerError(
-            "missing", f"`{request['name']}` is not defined: run the cell where you define it"
-        )
-    if not callable(fn):
-        raise answers.AnswerError("not_callable", f"`{request['name']}` should be a function")
-    if request.get("database"):
-        # The grader's PostgreSQL database for this call: the server counts its statements.
-        orm.use_postgres(request["database"])
-    else:
-        orm.activate(orm.working_copy(request["dataset"]))
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+    fn = _orm_function(namespace, request["name"])
+    saved = orm.current_default()
+    orm.use_postgres(request["database"])
+    try:
+        from django.db import connection
 
-    snapshot = list(request.get("snapshot", []))
-    before = _snapshot(snapshot)
-    reset_queries()
-    value: Any = None
-    error: str | None = None
-    with CaptureQueriesContext(connection) as captured:
+        outcome = _outcome(fn, request.get("args", []), request.get("kwargs", {}))
+        if connection.in_atomic_block:
+            raise answers.AnswerError(
+                "open_transaction",
+                "the function returned inside an open transaction: use "
+                "`with transaction.atomic():`",
+            )
+    finally:
+        orm.restore_default(saved)
+    if "error" in outcome and outcome["error"].startswith("AnswerError: "):
+        raise answers.AnswerError("not_json", outcome["error"].removeprefix("AnswerError: "))
+    return {"value": outcome.get("value"), "error": outcome.get("error")}
+
+
+def _op_orm_race(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
+    """Student side of a race: one thread per argument list, each with its own connection to
+    the race's database, started together by a barrier. The check watches the server."""
+    from prodev.stayhub import orm
+
+    fn = _orm_function(namespace, request["name"])
+    calls = [list(a) for a in request.get("calls", [])]
+    saved = orm.current_default()
+    orm.use_postgres(request["database"])
+    outcomes: list[dict | None] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls)) if calls else None
+
+    def run(index: int, args: list[Any]) -> None:
+        from django.db import connections
+
         try:
-            value = answers.to_json(fn(*request.get("args", []), **request.get("kwargs", {})))
-        except answers.AnswerError:
-            raise
-        except Exception as exc:  # the student's code raised: that is an observation here
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-    if connection.in_atomic_block:
-        raise answers.AnswerError(
-            "open_transaction",
-            "the function returned inside an open transaction: use `with transaction.atomic():`",
-        )
-    after = _snapshot(snapshot)
-    statements = [q["sql"] for q in captured.captured_queries]
-    data = [s for s in statements if not s.lstrip().upper().startswith(_CONTROL)]
-    return {
-        "value": value,
-        "error": error,
-        "queries": len(data),
-        "statements": len(statements),
-        "sql": [s[:SQL_PREVIEW] for s in data[:SQL_SHOWN]],
-        "before": before,
-        "after": after,
-    }
+            assert barrier is not None
+            barrier.wait(timeout=RACE_START_SECONDS)
+            outcomes[index] = _outcome(fn, args, {})
+        except threading.BrokenBarrierError:
+            outcomes[index] = {"error": "RuntimeError: the calls did not start together"}
+        finally:
+            connections.close_all()  # this thread's connection, which no one else would close
+
+    threads = [
+        threading.Thread(target=run, args=(i, args), name=f"race-{i}", daemon=True)
+        for i, args in enumerate(calls)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + RACE_START_SECONDS + RACE_END_SECONDS
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        orm.restore_default(saved)
+    return {"outcomes": [o or {"error": "TimeoutError: the call did not end"} for o in outcomes]}
 
 
 # Request name -> op, installed by prodev.runtime.registry.
@@ -239,4 +265,5 @@ OPS = {
     "probe_with": _op_with,
     "probe_decorate": _op_decorate,
     "orm_call": _op_orm_call,
+    "orm_race": _op_orm_race,
 }

@@ -1,17 +1,14 @@
 """Observed calls of a student's Django ORM code (module 09), through JSON only.
 
-A check asks `orm_call(student, "fn", dataset, *args)`. In the student's process the request
-op (`orm_call` in prodev.probes.ops) points Django at a fresh private copy of that StayHub
-dataset (so every call starts from the same data and may write freely), runs optional snapshot
-queries, calls the function inside Django's `CaptureQueriesContext`, runs the snapshot queries
-again, and answers with JSON: the result (or the exception the function raised), how many
-queries it issued, their first lines, and the snapshots. The check then judges results, query
-budgets and what a failure left behind.
-
-That is the self-check. When grading, the notebook's count could be forged, so the call runs on
-a PostgreSQL database and role of its own instead (`prodev.probes.orm_database`): the server
-counts the role's statements and the grader takes the snapshots; only the result or the error
-comes from the notebook.
+A check asks `orm_call(student, "fn", dataset, *args)`. The check makes a PostgreSQL role and a
+database for the call (`prodev.probes.orm_database`): a fresh copy of that StayHub dataset, so
+every call starts from the same data and may write freely, or, for `writes=False`, the shared
+copy that may only be read. In the student's process the request op (`orm_call` in
+prodev.probes.ops) points Django at that database, calls the function and answers with its JSON
+result or the exception it raised. Everything else is observed by the server and the check: the
+statements the role ran (`pg_stat_statements`) and snapshots taken before and after by the
+admin user. A self-check does the same on the student's own server, so what a student sees is
+what grading sees.
 """
 
 from __future__ import annotations
@@ -21,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# ---------------------------------------------------------------------------------------------
-# Grader side
-# ---------------------------------------------------------------------------------------------
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -33,7 +28,6 @@ class OrmCall:
     value: Any
     error: str | None
     queries: int  # statements that read or write data (BEGIN, COMMIT, SAVEPOINT... excluded)
-    statements: int  # every statement, transaction control included
     sql: list[str]
     before: list[Any]
     after: list[Any]
@@ -58,31 +52,63 @@ def orm_call(
     dataset: str | Path,
     *args: Any,
     snapshot: Sequence[str] = (),
+    writes: bool = True,
     **kwargs: Any,
 ) -> OrmCall:
-    """Call the student's ORM function `name` on a fresh copy of `dataset` and observe it.
+    """Call the student's ORM function `name` on a copy of `dataset` and observe it from the
+    server. `writes=False`: the function only reads, so it runs on the shared read-only copy
+    (cheaper; a write fails with "permission denied")."""
+    from prodev.probes import orm_database
 
-    When grading, the copy is a PostgreSQL database of the call's own and the server counts the
-    queries (`prodev.probes.orm_database`); a student's self-check uses a SQLite copy in their
-    own process, counted there.
-    """
-    if student.in_process:
-        return _local_call(student, name, dataset, args, snapshot, kwargs)
-    return _server_counted_call(student, name, dataset, args, snapshot, kwargs)
+    database = orm_database.create(dataset, writable=writes)
+    try:
+        request = orm_request(student, "orm_call", name, database, args, kwargs)
+        before = database.snapshot(list(snapshot))
+        reply = ask(student, request)
+        after = database.snapshot(list(snapshot))
+        statements = database.statements()
+    finally:
+        database.drop()
+    # Only the value and the error come from the notebook; the rest the server observed.
+    return OrmCall(
+        value=reply.get("value"),
+        error=reply.get("error"),
+        queries=sum(n for _, n in statements),
+        sql=[q[:160] for q, _ in statements[:20]],
+        before=before,
+        after=after,
+    )
 
 
-def _request(name: str, dataset: str | Path, args: Any, kwargs: Any, snapshot: Any) -> dict:
+def orm_request(student: Any, op: str, name: str, database: Any, args: Any, kwargs: Any) -> dict:
+    """The request for `op`, with the connection settings at which the notebook reaches the
+    call's database (forwarded into the sandbox when grading)."""
     return {
-        "op": "orm_call",
+        "op": op,
         "name": name,
-        "dataset": str(dataset),
         "args": list(args),
-        "kwargs": kwargs,
-        "snapshot": list(snapshot),
+        "kwargs": dict(kwargs),
+        "database": database.connection_settings(*_address(student, database)),
     }
 
 
-def _ask(student: Any, request: dict) -> dict:
+def _address(student: Any, database: Any) -> tuple[str, int]:
+    if student.in_process:
+        return database.host, database.port
+    if database.host not in LOOPBACK:
+        # The sandbox reaches grader-side services through 127.0.0.1 only.
+        raise AssertionError(
+            f"the grader's PostgreSQL is at {database.host}, but grading needs it on 127.0.0.1 "
+            "(run a proxy to the managed server beside the grader: see docs/deployment.md)"
+        )
+    from urllib.parse import urlsplit
+
+    where = urlsplit(student.expose(database.port))
+    return str(where.hostname), int(where.port or database.port)
+
+
+def ask(student: Any, request: dict) -> dict:
+    """The notebook's reply, with a blank answer reported as such."""
     reply = student.ask(request)
     if str(reply.get("error") or "").startswith("NotImplementedError"):
         from prodev.checking.student import (
@@ -93,35 +119,3 @@ def _ask(student: Any, request: dict) -> dict:
             "unanswered", "not answered yet: replace `raise NotImplementedError()` with your code"
         )
     return reply
-
-
-def _local_call(student, name, dataset, args, snapshot, kwargs) -> OrmCall:
-    return OrmCall(**_ask(student, _request(name, dataset, args, kwargs, snapshot)))
-
-
-def _server_counted_call(student, name, dataset, args, snapshot, kwargs) -> OrmCall:
-    from urllib.parse import urlsplit
-
-    from prodev.probes import orm_database
-
-    database = orm_database.create(dataset)
-    try:
-        where = urlsplit(student.expose(database.port))
-        request = _request(name, dataset, args, kwargs, ())
-        request["database"] = database.connection_settings(where.hostname, where.port)
-        before = database.snapshot(list(snapshot))
-        reply = _ask(student, request)
-        after = database.snapshot(list(snapshot))
-        statements = database.statements()
-    finally:
-        database.drop()
-    # Only the value and the error come from the notebook; the rest the server observed.
-    return OrmCall(
-        value=reply.get("value"),
-        error=reply.get("error"),
-        queries=sum(n for _, n in statements),
-        statements=sum(n for _, n in statements),
-        sql=[q[:160] for q, _ in statements[:20]],
-        before=before,
-        after=after,
-    )

@@ -1,20 +1,27 @@
-"""A PostgreSQL database and role of its own for each observed ORM call (module 09, grading).
+"""A PostgreSQL role of its own, and a database it may use, for each observed ORM call (module 09).
 
 The student's process cannot be trusted to count its own queries: it could report any number.
-So when grading, every `orm_call` gets a fresh copy of the dataset in the course's PostgreSQL
-(a template clone) and a new role that may connect to that copy only; the notebook's Django
-points at it, and afterwards the server's `pg_stat_statements` says how many statements that
-role ran there. The grader takes the snapshots itself, as the server's superuser, so neither the
-count nor the snapshots come from the student's reply.
+So every `orm_call` gets a new role in the course's PostgreSQL (`prodev.services`) that may
+connect to one database only; the notebook's Django points at it, and afterwards the server's
+`pg_stat_statements` says how many statements that role ran there. The checks take snapshots
+themselves, as the admin user, so neither the count nor the snapshots come from the student.
+
+A call that may write gets a fresh copy of the dataset (a template clone, about 0.3 s), so
+every call starts from the same data. A call that only reads shares one copy per dataset that
+no role may change: its role joins a group that may connect to that copy and SELECT from it,
+which costs milliseconds, not a clone, and changes no privilege that graders running at the
+same moment might be changing too (PostgreSQL refuses concurrent changes to one object).
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -25,17 +32,23 @@ from prodev.runtime import answers
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET ", "SHOW ", "START ")
 # Django sets the session's time zone on connecting, as this exact (normalised) statement.
 SESSION_SETUP = "SELECT set_config($1, $2, $3)"
+# Serialise making the read-only copies (one per dataset, shared by every call) and the
+# statement-counting extension, which other graders may be making at the same moment.
+READ_ONLY_LOCK = 0x70726F66
+EXTENSION_LOCK = 0x70726F67
 
 
 @dataclass(frozen=True)
 class CallDatabase:
-    """One call's database: its name, the role that may use it, and the server's address."""
+    """One call's database and role, and where the server is."""
 
     admin_url: str
+    host: str
     port: int
     name: str
     role: str
     password: str
+    writable: bool
 
     def connection_settings(self, host: str, port: int) -> dict[str, Any]:
         """What the notebook's Django needs to connect (at the address exposed to it)."""
@@ -47,10 +60,19 @@ class CallDatabase:
             "password": self.password,
         }
 
+    def url(self, user: str | None = None, password: str | None = None) -> str:
+        """The database's URL, as the admin user unless another user is given."""
+        parts = urlsplit(self.admin_url)
+        if user is None:
+            return parts._replace(path="/" + self.name).geturl()
+        return f"postgresql://{user}:{password}@{self.host}:{self.port}/{self.name}"
+
     def snapshot(self, queries: list[str]) -> list[Any]:
-        """Run read-only queries as the superuser (not counted: another role) and return rows."""
+        """Run read-only queries as the admin user (not counted: another role); return rows."""
+        if not queries:
+            return []
         out = []
-        with psycopg.connect(_with_database(self.admin_url, self.name)) as conn:
+        with psycopg.connect(self.url()) as conn:
             for query in queries:
                 rows = conn.execute(query).fetchall()
                 out.append(answers.to_json([list(r) for r in rows]))
@@ -73,95 +95,118 @@ class CallDatabase:
         ]
 
     def drop(self) -> None:
-        """Drop the database (ending the notebook's sessions in it) and the role."""
+        """End the role's sessions and drop it, with the database if it was the call's own."""
+        role = sql.Identifier(self.role)
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            if self.writable:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(self.name)
+                    )
+                )
+            else:  # the role holds no privilege of its own, only its group's
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                    [self.role],
+                )
             admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+                "SELECT pg_stat_statements_reset(oid) FROM pg_roles WHERE rolname = %s",
+                [self.role],
             )
-            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self.role)))
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
 
 
 def _with_database(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
+    return urlsplit(url)._replace(path="/" + name).geturl()
 
 
-def _server() -> tuple[str, int]:
-    """The course's embedded PostgreSQL (started if need be): its admin URL and port."""
-    from prodev.services import postgres_server
-    from prodev.services.lifecycle import locked
-
-    with locked(postgres_server.NAME):
-        state = postgres_server.ensure_running()
-    port, password = int(state["port"]), state["password"]
-    return postgres_server.url(port, password, "postgres"), port
-
-
-def _template_for(admin: psycopg.Connection, admin_url: str, dataset: Path) -> str:
-    """The template database holding `dataset` with Django-ready keys, built once per file."""
-    from prodev.services import stayhub_pg
-    from prodev.services.lifecycle import locked
-    from prodev.stayhub.data.schema import PRIMARY_KEYS
-
-    stamp = f"{dataset.resolve()}:{dataset.stat().st_mtime_ns}:{dataset.stat().st_size}"
-    name = "prodev_orm_" + hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    with locked("postgres-orm-templates"):
-        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if found:
-            return name
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
-                stayhub_pg.load(conn, source_file=dataset)
-                # Django's AutoField lets the database number new rows: give each key a
-                # default that starts after the rows loaded.
-                for table, key in PRIMARY_KEYS.items():
-                    top = conn.execute(
-                        sql.SQL("SELECT coalesce(max({}), 0) + 1 FROM {}").format(
-                            sql.Identifier(key), sql.Identifier(table)
-                        )
-                    ).fetchone()[0]
-                    conn.execute(
-                        sql.SQL(
-                            "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY "
-                            "(START WITH {})"
-                        ).format(sql.Identifier(table), sql.Identifier(key), sql.Literal(top))
-                    )
-        except BaseException:
-            stayhub_pg.drop_database(admin, name)
-            raise
-        admin.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
-    return name
+@contextlib.contextmanager
+def _advisory_lock(admin: psycopg.Connection, key: int) -> Iterator[None]:
+    """Hold the advisory lock `key` (in the admin's database) while the block runs."""
+    admin.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        admin.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def create(dataset: str | Path) -> CallDatabase:
-    """A fresh copy of `dataset` in PostgreSQL and a new role that may use only that copy."""
-    admin_url, port = _server()
-    token = secrets.token_hex(6)
-    call = CallDatabase(
-        admin_url=admin_url,
-        port=port,
-        name=f"prodev_orm_call_{token}",
-        role=f"prodev_orm_role_{token}",
-        password=secrets.token_urlsafe(18),
-    )
-    db, role = sql.Identifier(call.name), sql.Identifier(call.role)
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+def _ensure_counting(admin: psycopg.Connection) -> None:
+    """pg_stat_statements in the admin's database, created once."""
+    found = "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+    if admin.execute(found).fetchone():
+        return
+    with _advisory_lock(admin, EXTENSION_LOCK):
         admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        template = _template_for(admin, admin_url, Path(dataset))
-        admin.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(call.password))
+
+
+def _read_only_copy(admin: psycopg.Connection, admin_url: str, template: str) -> tuple[str, str]:
+    """The copy of `template` that read-only calls share, and the group whose members may
+    connect to it and read it (nobody else may), both made once."""
+    name, group = f"{template}_read", f"{template}_reader"
+    db, members = sql.Identifier(name), sql.Identifier(group)
+    with _advisory_lock(admin, READ_ONLY_LOCK):
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
+            )
+            admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone():
+            admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(members))
+            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, members))
+            with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
+                conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(members))
+                conn.execute(
+                    sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(members)
+                )
+    return name, group
+
+
+def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
+    """A new role and a database it alone may use: a fresh copy of `dataset` it may change
+    (`writable`), or the shared copy it may only read."""
+    from prodev.services import postgres_admin_url, stayhub_pg
+
+    admin_url = postgres_admin_url()
+    parts = urlsplit(admin_url)
+    token = secrets.token_hex(6)
+    role_name = f"prodev_orm_role_{token}"
+    password = secrets.token_urlsafe(18)
+    role = sql.Identifier(role_name)
+    login = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        _ensure_counting(admin)
+        template = stayhub_pg.ensure_django_template(
+            admin, lambda name: _with_database(admin_url, name), Path(dataset)
         )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
-        )
-        admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
-        admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role))
-    with psycopg.connect(_with_database(admin_url, call.name), autocommit=True) as conn:
-        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
-        conn.execute(
-            sql.SQL(
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
-            ).format(role)
-        )
-        conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
-    return call
+        if not writable:
+            name, group = _read_only_copy(admin, admin_url, template)
+            admin.execute(sql.SQL("{} IN ROLE {}").format(login, sql.Identifier(group)))
+        else:
+            name = f"prodev_orm_call_{token}"
+            db = sql.Identifier(name)
+            admin.execute(login)
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
+            )
+            admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, role))
+    if writable:
+        with psycopg.connect(_with_database(admin_url, name), autocommit=True) as conn:
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+            conn.execute(
+                sql.SQL(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
+                ).format(role)
+            )
+            conn.execute(
+                sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
+            )
+    return CallDatabase(
+        admin_url=admin_url,
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        name=name,
+        role=role_name,
+        password=password,
+        writable=writable,
+    )

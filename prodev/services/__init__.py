@@ -23,10 +23,36 @@ from urllib.parse import urlsplit, urlunsplit
 from prodev.course.paths import PUBLIC_SEED
 from prodev.services.errors import ServiceError
 
-__all__ = ["Postgres", "Redis", "ServiceError", "postgres", "redis", "status", "stop"]
+__all__ = [
+    "Postgres",
+    "Redis",
+    "ServiceError",
+    "postgres",
+    "postgres_admin_url",
+    "provided_by_grader",
+    "redis",
+    "status",
+    "stop",
+]
 
 POSTGRES_URL_VARIABLE = "PRODEV_POSTGRES_URL"
 REDIS_URL_VARIABLE = "PRODEV_REDIS_URL"
+# Set to "grader" in the grading sandbox: the servers are the grader's, and a notebook reaches
+# them only through what a check hands over (a database per call), never by starting its own.
+SERVICES_VARIABLE = "PRODEV_SERVICES"
+
+
+def provided_by_grader() -> bool:
+    """True while the grader runs this notebook: no server may be started or looked up here."""
+    return os.environ.get(SERVICES_VARIABLE) == "grader"
+
+
+def _refuse_in_sandbox(what: str) -> None:
+    if provided_by_grader():
+        raise ServiceError(
+            f"this notebook is being graded, so it has no {what} of its own: the checks give "
+            "your functions the database they need, call by call"
+        )
 
 
 def _hide_password(url: str) -> str:
@@ -149,6 +175,7 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
     from prodev.services import postgres_server, stayhub_pg
     from prodev.services.lifecycle import locked
 
+    _refuse_in_sandbox("PostgreSQL")
     external = os.environ.get(POSTGRES_URL_VARIABLE)
     if external:
         try:
@@ -201,11 +228,29 @@ def postgres(seed: int = PUBLIC_SEED) -> Postgres:
     )
 
 
+def postgres_admin_url() -> str:
+    """A URL to the course's PostgreSQL as a user that may create databases and roles: the
+    embedded server's superuser (the server is started if need be; no data is loaded), or
+    PRODEV_POSTGRES_URL as given, whose user then needs CREATEDB and CREATEROLE. Module 09 makes
+    a database per observed ORM call with it."""
+    from prodev.services import postgres_server
+    from prodev.services.lifecycle import locked
+
+    _refuse_in_sandbox("PostgreSQL")
+    external = os.environ.get(POSTGRES_URL_VARIABLE)
+    if external:
+        return external
+    with locked(postgres_server.NAME):
+        state = postgres_server.ensure_running()
+    return postgres_server.url(state["port"], state["password"], "postgres")
+
+
 def redis() -> Redis:
     """The course's Redis, started if it is not running (PRODEV_REDIS_URL: use that one)."""
     from prodev.services import redis_server
     from prodev.services.lifecycle import locked
 
+    _refuse_in_sandbox("Redis")
     external = os.environ.get(REDIS_URL_VARIABLE)
     if external:
         import redis as redis_client

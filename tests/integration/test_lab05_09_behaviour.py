@@ -191,7 +191,7 @@ def test_partition_filters_prune_files(stayhub):
     assert whole.files_read > 30 and whole.bytes_read > pruned.bytes_read
 
 
-# ---- probes.orm: a Django function observed in another process ----------------------------
+# ---- probes.orm: a Django function observed by the server, from another process -------------
 
 
 ORM_PROGRAM = """
@@ -203,7 +203,7 @@ from prodev.checking.student import InProcessStudent, StudentError
 dataset = sys.argv[1]
 setup(dataset)
 from django.db import transaction
-from prodev.stayhub.orm.stayhub.models import Booking, Payment
+from prodev.stayhub.django_app.models import Booking, Payment
 
 
 def emails_n_plus_one():
@@ -233,11 +233,15 @@ def unanswered():
 
 student = InProcessStudent(globals())
 count = ["SELECT count(*) FROM payments"]
+Booking.objects.filter(booking_id=1).delete()  # a change to the notebook's own copy
+before = Booking.objects.count()
 out = {
-    "n_plus_one": orm_call(student, "emails_n_plus_one", dataset).queries,
-    "joined": orm_call(student, "emails_joined", dataset).queries,
-    "same": orm_call(student, "emails_n_plus_one", dataset).value
+    "n_plus_one": orm_call(student, "emails_n_plus_one", dataset, writes=False).queries,
+    "joined": orm_call(student, "emails_joined", dataset, writes=False).queries,
+    "same": orm_call(student, "emails_n_plus_one", dataset, writes=False).value
     == orm_call(student, "emails_joined", dataset).value,
+    "read_only": orm_call(student, "half_written", dataset, True, writes=False).error,
+    "setup_kept": Booking.objects.count() == before,
 }
 for atomic in (False, True):
     call = orm_call(student, "half_written", dataset, atomic, snapshot=count)
@@ -262,6 +266,8 @@ def test_orm_probe_counts_queries_and_sees_what_a_failure_left(stayhub, tmp_path
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["n_plus_one"] == 21 and out["joined"] == 1 and out["same"]
+    assert "permission denied" in out["read_only"]  # a read-only call may not write
+    assert out["setup_kept"]  # after the calls, Django is back on the notebook's database
     assert out["atomic=False"] == [True, False]  # raised, and one payment was left behind
     assert out["atomic=True"] == [True, True]  # raised, and nothing changed
     assert out["unanswered"].startswith("not answered yet")

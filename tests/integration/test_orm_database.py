@@ -60,3 +60,55 @@ def test_drop_removes_the_database_and_the_role():
             [database.name, database.role],
         ).fetchone()
     assert found == (0, 0)
+
+
+def test_a_read_only_call_shares_one_copy_and_may_not_write():
+    first = orm_database.create(dataset_path(42, "small"), writable=False)
+    second = orm_database.create(dataset_path(42, "small"), writable=False)
+    try:
+        assert first.name == second.name and first.role != second.role
+        with psycopg.connect(_role_url(first, first.name)) as conn:
+            assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM reviews")
+        with psycopg.connect(_role_url(first, first.name)) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT * FROM properties WHERE property_id = 1 FOR UPDATE")
+        assert [n for _, n in first.statements()] == [1]  # only the count succeeded and counts
+        assert second.statements() == []
+    finally:
+        first.drop()
+        second.drop()
+
+
+def test_dropping_a_read_only_call_ends_its_session_and_role_but_keeps_the_copy():
+    database = orm_database.create(dataset_path(42, "small"), writable=False)
+    notebook = psycopg.connect(_role_url(database, database.name), autocommit=True)
+    database.drop()
+    with pytest.raises(psycopg.OperationalError):
+        notebook.execute("SELECT 1")
+    with psycopg.connect(database.admin_url, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT (SELECT count(*) FROM pg_database WHERE datname = %s), "
+            "(SELECT count(*) FROM pg_roles WHERE rolname = %s)",
+            [database.name, database.role],
+        ).fetchone()
+    assert found == (1, 0)
+
+
+def test_calls_made_at_the_same_moment_by_several_graders_do_not_collide():
+    """Two graders (--jobs 2, or shards on one server) make and drop calls' roles at once:
+    PostgreSQL refuses concurrent changes to one object, so nothing shared may be changed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def make_and_drop(writable: bool) -> int:
+        database = orm_database.create(dataset_path(42, "small"), writable=writable)
+        try:
+            with psycopg.connect(_role_url(database, database.name)) as conn:
+                return conn.execute("SELECT count(*) FROM properties").fetchone()[0]
+        finally:
+            database.drop()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        counts = list(pool.map(make_and_drop, [False] * 10 + [True] * 2))
+    assert len(set(counts)) == 1 and counts[0] > 0

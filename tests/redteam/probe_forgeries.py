@@ -25,10 +25,11 @@ class Forgery:
     wrong: str  # the fixture under tests/fixtures/<lab>/wrong/
     trick: str  # code appended to the wrong answer
     known_gap: str | None = None  # why this one still succeeds, and what fixes it
+    label: str = "forged"  # tells apart tricks on the same wrong answer
 
     @property
     def name(self) -> str:
-        return f"{self.question}_{self.wrong.removesuffix('.py')}_forged"
+        return f"{self.question}_{self.wrong.removesuffix('.py')}_{self.label}"
 
     def control_source(self) -> str:
         return (FIXTURES / self.lab / "wrong" / self.wrong).read_text()
@@ -271,9 +272,41 @@ FORGERIES = [
         "_real_orm = _registry().ops['orm_call']\n"
         "def _forged_orm(namespace, request, decode):\n"
         "    answer = _real_orm(namespace, request, decode)\n"
-        "    answer.update(queries=3, statements=3, sql=answer['sql'][:3])\n"
+        "    answer.update(queries=3, statements=3, sql=[])\n"
         "    return answer\n"
         "_registry().register_op('orm_call', _forged_orm)\n",
+    ),
+    # ---- lab 09: bookings raced from several connections, put in order inside the notebook so
+    # that the data comes out right without a lock at the database: first by a lock in Python
+    # taken after every call has reached the database, then by an orm_race op that runs the
+    # calls one after another. The server sees no call wait behind another's lock. ----
+    Forgery(
+        "lab09_django_orm",
+        "q5",
+        "q5_no_lock.py",
+        "import threading as _threading\n"
+        "_turns = _threading.Lock()\n"
+        "_unlocked_book_stay = book_stay\n"
+        "def book_stay(*args, **kwargs):\n"
+        "    Booking.objects.exists()  # every call waits at the database together first\n"
+        "    with _turns:\n"
+        "        return _unlocked_book_stay(*args, **kwargs)\n",
+        label="python_turns",
+    ),
+    Forgery(
+        "lab09_django_orm",
+        "q5",
+        "q5_no_lock.py",
+        "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_race = _registry().ops['orm_race']\n"
+        "def _one_by_one(namespace, request, decode):\n"
+        "    outcomes = []\n"
+        "    for args in request['calls']:\n"
+        "        alone = dict(request, calls=[args])\n"
+        "        outcomes += _real_race(namespace, alone, decode)['outcomes']\n"
+        "    return {'outcomes': outcomes}\n"
+        "_registry().register_op('orm_race', _one_by_one)\n",
+        label="one_by_one",
     ),
     # ---- lab 09: the server's own password, read from the data folder, wipes the count ----
     Forgery(

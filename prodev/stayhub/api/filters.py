@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import django_filters as df
 
-from prodev.stayhub.api.models import Booking, Payment, Property, Review, User
+from prodev.stayhub.django_app.models import Booking, Payment, Property, Review, User
 
 
 class UserFilter(df.FilterSet):
-    role = df.ChoiceFilter(choices=User.ROLES)
+    role = df.ChoiceFilter(choices=User.Role.choices)
     city = df.CharFilter(lookup_expr="iexact")
     country = df.CharFilter(lookup_expr="iexact")
 
@@ -34,7 +34,7 @@ class PropertyFilter(df.FilterSet):
 
 
 class BookingFilter(df.FilterSet):
-    status = df.ChoiceFilter(choices=Booking.STATUSES)
+    status = df.ChoiceFilter(choices=Booking.Status.choices)
     property_id = df.NumberFilter(field_name="property_id")
     guest_id = df.NumberFilter(field_name="guest_id")
     start_after = df.DateFilter(field_name="start_date", lookup_expr="gte")
@@ -57,8 +57,8 @@ class ReviewFilter(df.FilterSet):
 
 
 class PaymentFilter(df.FilterSet):
-    status = df.ChoiceFilter(choices=Payment.STATUSES)
-    method = df.ChoiceFilter(choices=Payment.METHODS)
+    status = df.ChoiceFilter(choices=Payment.Status.choices)
+    method = df.ChoiceFilter(choices=Payment.Method.choices)
     booking_id = df.NumberFilter(field_name="booking_id")
     min_amount = df.NumberFilter(field_name="amount", lookup_expr="gte")
 

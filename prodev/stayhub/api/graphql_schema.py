@@ -20,8 +20,8 @@ from strawberry.types import Info
 
 from prodev.stayhub.api import state
 from prodev.stayhub.api.auth import authenticate
-from prodev.stayhub.api.models import Booking, Payment, Property, Review, User
 from prodev.stayhub.api.serializers import BookingSerializer
+from prodev.stayhub.django_app.models import Booking, Payment, Property, Review, User
 
 MAX_FIRST = 100
 

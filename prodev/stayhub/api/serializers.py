@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from prodev.stayhub.api.models import Booking, Payment, Property, Review, User, next_id
+from prodev.stayhub.django_app.models import Booking, Payment, Property, Review, User
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -113,11 +113,11 @@ class BookingSerializer(serializers.ModelSerializer):
 
     def create(self, validated: dict[str, Any]) -> Booking:
         nights = (validated["end_date"] - validated["start_date"]).days
+        # The database numbers the new row (after the highest id), inside the server's write lock.
         return Booking.objects.create(
-            booking_id=next_id(Booking),
             nights=nights,
             total_price=validated["property"].price_per_night * nights,
-            created_at=dt.datetime.now().replace(microsecond=0),
+            created_at=timezone.now().replace(microsecond=0),
             **validated,
         )
 
@@ -144,8 +144,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     def create(self, validated: dict[str, Any]) -> Payment:
         return Payment.objects.create(
-            payment_id=next_id(Payment),
             status="completed",
-            paid_at=dt.datetime.now().replace(microsecond=0),
+            paid_at=timezone.now().replace(microsecond=0),
             **validated,
         )

@@ -1,12 +1,16 @@
-"""Django settings for the practice API, applied with `settings.configure` (no manage.py).
+"""Django settings of the course, applied with `settings.configure` (no manage.py).
 
-Django can be configured once per process, so the practice API owns the process's Django: if
-something else configured Django first, `configure_django` refuses with an error saying what to do.
+Django can be configured once per process, so one configuration serves every use the course
+makes of Django: the practice API (on a SQLite copy of StayHub) and the module 09 notebooks
+(`prodev.stayhub.orm`, on PostgreSQL) share these settings and the one StayHub app, and each
+points the default database where it needs. If something else configured Django first,
+`configure_django` refuses with an error saying what to do.
 """
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from prodev.errors import UserError
@@ -20,18 +24,41 @@ MAX_PAGE_SIZE = 100
 
 
 class DjangoConflictError(UserError, RuntimeError):
-    """Django was already configured in this process by something other than the practice API."""
+    """Django was already configured in this process by code other than the course's."""
 
 
-def django_settings(database_path: str) -> dict[str, Any]:
-    """The settings of the practice API, with `database_path` as the default SQLite database."""
+def sqlite_database(path: str | Path) -> dict[str, Any]:
+    """The default database entry for the practice API's SQLite file at `path`."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "USER": "",
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        # Each client connection is served by its own thread, which keeps its own SQLite
+        # connection (CONN_MAX_AGE=None) for as long as the client stays connected; writers
+        # wait for the lock instead of failing with "database is locked".
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "CONN_MAX_AGE": None,
+    }
+
+
+def django_settings(database: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """The course's settings, with `database` as the default database: a SQLite file's path
+    (the practice API) or a complete DATABASES entry (PostgreSQL for module 09)."""
+    entry = database if isinstance(database, dict) else sqlite_database(database)
     return {
         MARKER: True,
         "DEBUG": False,
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "[::1]", "testserver"],
         "ROOT_URLCONF": "prodev.stayhub.api.urls",
-        "USE_TZ": False,
+        "USE_TZ": True,
         "TIME_ZONE": "UTC",
         "USE_I18N": False,
         "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
@@ -43,7 +70,7 @@ def django_settings(database_path: str) -> dict[str, Any]:
             "rest_framework_simplejwt",
             "django_filters",
             "drf_spectacular",
-            "prodev.stayhub.api.apps.StayHubConfig",
+            "prodev.stayhub.django_app.apps.StayHubConfig",
         ],
         "MIDDLEWARE": [
             "django.middleware.common.CommonMiddleware",
@@ -55,22 +82,7 @@ def django_settings(database_path: str) -> dict[str, Any]:
                 "OPTIONS": {},
             }
         ],
-        "DATABASES": {
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": database_path,
-                # Each client connection is served by its own thread, which keeps its own
-                # SQLite connection (CONN_MAX_AGE=None) for as long as the client stays
-                # connected; writers wait for the lock instead of failing with
-                # "database is locked".
-                "OPTIONS": {
-                    "timeout": 30,
-                    "transaction_mode": "IMMEDIATE",
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                },
-                "CONN_MAX_AGE": None,
-            }
-        },
+        "DATABASES": {"default": entry},
         "PASSWORD_HASHERS": [
             # PBKDF2 with fewer iterations than Django's default: see prodev/stayhub/api/hashers.py.
             "prodev.stayhub.api.hashers.PracticePBKDF2PasswordHasher",
@@ -106,34 +118,45 @@ def django_settings(database_path: str) -> dict[str, Any]:
     }
 
 
-def configure_django(database_path: str) -> None:
-    """Configure and set up Django for the practice API (once), or point it at another database.
+def configure_django(database: str | Path | dict[str, Any]) -> None:
+    """Configure and set up Django with the course's settings (once), or point the default
+    database at `database` (see `django_settings`).
 
-    Later calls (a new server in the same process) only swap the default database file; the caller
-    must have closed every connection to the previous one.
+    Later calls (a new server, a notebook's ORM) only swap the default database; connections
+    this thread opened to the previous one are closed, other threads must have closed theirs.
     """
     from django.conf import settings
 
     if settings.configured:
         if not getattr(settings, MARKER, False):
             raise DjangoConflictError(
-                "Django is already configured in this process by other code, and the practice API "
-                "needs its own settings. Start the API in a fresh kernel or process, or run "
-                "`prodev api` in a terminal and use its URL."
+                "Django is already configured in this process by other code, and the course "
+                "needs its own settings. Start the practice API or the StayHub models in a fresh "
+                "kernel or process, or run `prodev api` in a terminal and use its URL."
             )
-        from django.db import connections
-
-        connections.close_all()
-        # connections.settings is the same dict, so new connections open the new file. Engine and
-        # options are set again too: other code in this process may have pointed it elsewhere.
-        settings.DATABASES["default"].update(django_settings(database_path)["DATABASES"]["default"])
+        use_default_database(django_settings(database)["DATABASES"]["default"])
         return
 
     import logging
 
     import django
 
-    settings.configure(**django_settings(database_path))
+    settings.configure(**django_settings(database))
     django.setup()
     # 4xx answers are part of the lessons, not problems: log only server errors.
     logging.getLogger("django.request").setLevel(logging.ERROR)
+
+
+def use_default_database(entry: dict[str, Any]) -> None:
+    """Make `entry` the default database: this thread's connection to the previous one is
+    closed, and the next query opens a connection of the new kind (SQLite or PostgreSQL)."""
+    from django.conf import settings
+    from django.db import connections
+
+    connections["default"].close()
+    # Keep the keys Django filled in at configure time (TIME_ZONE, TEST, ...) under the new
+    # entry; connections.settings is the same dict as settings.DATABASES.
+    merged = {**connections["default"].settings_dict, **entry}
+    settings.DATABASES["default"] = merged
+    connections.settings["default"] = merged
+    del connections["default"]

@@ -26,7 +26,6 @@ from prodev.stayhub.api.filters import (
     ReviewFilter,
     UserFilter,
 )
-from prodev.stayhub.api.models import Booking, Payment, Property, Review, User
 from prodev.stayhub.api.pagination import PageNumberWithLinks, paginator_for
 from prodev.stayhub.api.serializers import (
     BookingSerializer,
@@ -35,6 +34,7 @@ from prodev.stayhub.api.serializers import (
     ReviewSerializer,
     UserSerializer,
 )
+from prodev.stayhub.django_app.models import Booking, Payment, Property, Review, User
 
 IDEMPOTENCY_WAIT = 30.0  # seconds a request waits for a concurrent one with the same key
 

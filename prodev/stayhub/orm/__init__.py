@@ -1,143 +1,107 @@
-"""Django's ORM over StayHub, for module 09: configure Django from a notebook, no project needed.
+"""Django's ORM over StayHub in PostgreSQL, for module 09: Django from a notebook, no project.
 
-`setup(dataset)` builds (once) a SQLite copy of a StayHub dataset shaped by the app's migration,
-copies it to a private working file, and configures Django to use it. Django's settings belong
-to a process: `setup` configures them on first use, or, where other course code configured
-compatible settings first (the practice API), adds the StayHub app to them.
+`setup(dataset)` gives the notebook a database of its own on the course's PostgreSQL (the
+embedded server of `prodev.services`, or PRODEV_POSTGRES_URL's): a copy of the StayHub dataset
+whose keys the database numbers, cloned from a template in milliseconds. It then configures
+Django with the course's settings and the one StayHub app (`prodev.stayhub.django_app`) on that
+database. Calling it again resets the data.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-APP = "prodev.stayhub.orm.stayhub"
-APP_LABEL = "stayhub_orm"
-_work_dir: Path | None = None
+#: The lab's database; the lesson uses another, so both notebooks can be open at once.
+DEFAULT_DATABASE = "stayhub_orm"
 
 
-def django_settings(database: str | Path) -> dict[str, Any]:
-    """The whole configuration: one SQLite database and the StayHub app."""
+def postgres_entry(
+    name: str, user: str, password: str, host: str, port: int | str
+) -> dict[str, Any]:
+    """A complete DATABASES entry for a PostgreSQL database (psycopg 3 is the driver)."""
     return {
-        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database)}},
-        "INSTALLED_APPS": ["django.contrib.contenttypes", APP],
-        "USE_TZ": False,
-        "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
-        "SECRET_KEY": "module-09-notebooks-only",
-        "DEBUG": False,
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": user,
+        "PASSWORD": password,
+        "HOST": host,
+        "PORT": str(int(port)),
+        "OPTIONS": {},
+        "CONN_MAX_AGE": 0,
     }
 
 
-def ensure_configured() -> None:
-    """Configure Django with the StayHub app (once per process), or add the app if need be."""
-    import django
-    from django.conf import settings
+def configure(entry: dict[str, Any]) -> None:
+    """Configure Django with the course's settings on `entry` (or switch its default database
+    to it, if Django is configured already)."""
+    from prodev.stayhub.api.settings import configure_django
 
     # A Jupyter kernel runs an asyncio event loop, so Django would refuse ORM calls from cells as
     # "async context"; the notebooks use the ORM synchronously, one cell at a time, which is safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not settings.configured:
-        settings.configure(**django_settings(":memory:"))
-        django.setup()
-        return
-    from django.apps import apps
-
-    if not apps.is_installed(APP):
-        apps.set_installed_apps([*settings.INSTALLED_APPS, APP])
+    configure_django(entry)
 
 
-def database_for(dataset: str | Path) -> Path:
-    """The migrated SQLite copy of a StayHub DuckDB file (`<name>_django.sqlite` beside it, or in
-    the temp folder), rebuilt when the dataset is newer."""
-    from prodev.stayhub.data.derived import derived_file
-    from prodev.stayhub.orm.build import build
+def setup(dataset: str | Path, database: str = DEFAULT_DATABASE) -> str:
+    """Make `database` a fresh copy of the DuckDB file `dataset` on the course's PostgreSQL,
+    point Django at it and return its name. Whatever the database held before is replaced."""
+    import psycopg
 
-    dataset = Path(dataset).resolve()
-    target = dataset.with_name(f"{dataset.stem}_django.sqlite")
-    return derived_file(target, lambda temp: build(dataset, temp), sources=[dataset])
+    from prodev.services import postgres_admin_url, provided_by_grader, stayhub_pg
 
-
-def working_copy(dataset: str | Path) -> Path:
-    """A fresh private copy of the migrated database that code may change freely.
-
-    Only the newest copy is kept: making one deletes the copies made before (with SQLite's
-    journal files), which every caller has stopped using by then, since each call, or each
-    `setup`, switches Django to the new one. Without this, every observed ORM call would leave
-    a full database behind until a size-capped /tmp is full.
-    """
-    global _work_dir
-    if _work_dir is None or not _work_dir.is_dir():
-        _work_dir = Path(tempfile.mkdtemp(prefix="prodev-orm-"))
-    source = database_for(dataset)
-    for old in _work_dir.iterdir():
-        with contextlib.suppress(OSError):
-            old.unlink()
-    fd, name = tempfile.mkstemp(suffix=".sqlite", dir=_work_dir)
-    os.close(fd)
-    shutil.copyfile(source, name)
-    return Path(name)
-
-
-def setup(dataset: str | Path) -> Path:
-    """Configure Django on a fresh working copy of `dataset` and return the copy's path.
-
-    Calling it again points the default database at a new fresh copy, which resets the data.
-    """
-    ensure_configured()
-    path = working_copy(dataset)
-    use_database(path)
-    return path
-
-
-def activate(path: str | Path) -> None:
-    """Make Django use the database at `path` with the StayHub app installed."""
-    ensure_configured()
-    use_database(path)
+    if provided_by_grader():
+        # No server here: Django is set up, and each check points it at a database of its own.
+        configure(postgres_entry(database, "", "", "127.0.0.1", 5432))
+        return database
+    admin_url = postgres_admin_url()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        template = stayhub_pg.ensure_django_template(
+            admin, lambda name: _with_database(admin_url, name), Path(dataset)
+        )
+        stayhub_pg.clone(admin, database, template)
+    parts = urlsplit(admin_url)
+    configure(
+        postgres_entry(
+            database, parts.username or "", parts.password or "", parts.hostname, parts.port or 5432
+        )
+    )
+    return database
 
 
 def use_postgres(database: dict[str, Any]) -> None:
     """Point Django's default database at a PostgreSQL database: `host`, `port`, `name`,
-    `user` and `password` (the connection settings a grader sends with an observed call)."""
-    ensure_configured()
-    _replace_default(
-        {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": str(database["name"]),
-            "USER": str(database["user"]),
-            "PASSWORD": str(database["password"]),
-            "HOST": str(database["host"]),
-            "PORT": str(int(database["port"])),
-            "OPTIONS": {},  # SQLite's options (a busy timeout) mean nothing to psycopg
-        }
+    `user` and `password` (the connection settings a check sends with an observed call)."""
+    configure(
+        postgres_entry(
+            str(database["name"]),
+            str(database["user"]),
+            str(database["password"]),
+            str(database["host"]),
+            database["port"],
+        )
     )
 
 
-def _replace_default(entry: dict[str, Any]) -> None:
-    """Give the default database a new engine: Django makes a connection of the new kind."""
+def current_default() -> dict[str, Any] | None:
+    """A copy of Django's default database entry now (None before Django is configured), so
+    that code that points Django elsewhere for a while can put it back."""
     from django.conf import settings
-    from django.db import connections
 
-    connections["default"].close()
-    merged = {**connections["default"].settings_dict, **entry}
-    settings.DATABASES["default"] = merged
-    connections.settings["default"] = merged
-    del connections["default"]
+    if not settings.configured:
+        return None
+    return dict(settings.DATABASES["default"])
 
 
-def use_database(path: str | Path) -> None:
-    """Point Django's default database at `path` (closing the current connection first)."""
-    from django.conf import settings
-    from django.db import connections
+def restore_default(entry: dict[str, Any] | None) -> None:
+    """Put back an entry saved by `current_default`."""
+    from prodev.stayhub.api.settings import use_default_database
 
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
-        _replace_default({**sqlite, "USER": "", "PASSWORD": "", "HOST": "", "PORT": ""})
-        return
-    connection.close()
-    connection.settings_dict["NAME"] = str(path)
-    settings.DATABASES["default"]["NAME"] = str(path)
+    if entry is not None:
+        use_default_database(entry)
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path="/" + name).geturl()

@@ -1,10 +1,10 @@
-"""The Django app that holds the StayHub models."""
+"""The app's configuration: one label, `stayhub`, wherever the app is installed."""
 
 from django.apps import AppConfig
 
 
 class StayHubConfig(AppConfig):
-    name = "prodev.stayhub.api"
+    name = "prodev.stayhub.django_app"
     label = "stayhub"
     verbose_name = "StayHub"
     default_auto_field = "django.db.models.AutoField"

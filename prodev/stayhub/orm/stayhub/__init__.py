@@ -1,1 +1,0 @@
-"""The StayHub Django app of module 09: models over the StayHub tables in SQLite."""
