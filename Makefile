@@ -55,5 +55,6 @@ lock: ## Re-resolve requirements.lock from pyproject.toml in a scratch venv
 	.lock-venv/bin/python -m pip freeze --all --exclude pip --exclude-editable | grep -v '^prodev-backend' >> requirements.lock
 	rm -rf .lock-venv
 
-clean: ## Remove generated data, results and the venv
+clean: ## Stop the course's PostgreSQL and Redis; remove generated data, results and the venv
+	-test -x $(BIN)/prodev && $(BIN)/prodev services stop
 	rm -rf $(VENV) data results autograded feedback

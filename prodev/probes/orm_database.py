@@ -16,7 +16,10 @@ same moment might be changing too (PostgreSQL refuses concurrent changes to one 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,12 @@ SESSION_SETUP = "SELECT set_config($1, $2, $3)"
 # statement-counting extension, which other graders may be making at the same moment.
 READ_ONLY_LOCK = 0x70726F66
 EXTENSION_LOCK = 0x70726F67
+ROLE_PREFIX, DATABASE_PREFIX = "prodev_orm_role_", "prodev_orm_call_"
+# A call's role says who made it, so a later grader can drop what a killed one left behind.
+OWNER = "prodev orm call: host={host} pid={pid} at={at}"
+# Where the maker cannot be asked (another machine or container), a call this old is over.
+STALE_AFTER_SECONDS = 24 * 3600
+_swept = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,56 @@ def _read_only_copy(admin: psycopg.Connection, admin_url: str, template: str) ->
     return name, group
 
 
+def _is_stale(comment: str | None, now: float) -> bool:
+    """Whether the call that made a role with this comment is over: its grader process is gone
+    (same host), or it is a day old (another host)."""
+    fields = dict(part.split("=", 1) for part in (comment or "").split() if "=" in part)
+    try:
+        pid, at = int(fields["pid"]), float(fields["at"])
+    except (KeyError, ValueError):
+        return True  # no owner: a role this module did not finish making, or made before owners
+    if fields.get("host") == socket.gethostname():
+        return not Path("/proc", str(pid)).exists()
+    return now - at > STALE_AFTER_SECONDS
+
+
+def sweep_stale(admin: psycopg.Connection) -> list[str]:
+    """Drop the per-call databases and roles that killed graders left behind; return their
+    names. A role is made and labelled in one transaction, so a role without a label is one
+    no running grader is using; a call database goes with its role."""
+    now = time.time()
+    # Databases first: a grader makes a call's role before its database, so every database
+    # listed here has its role in the list read next, unless that role is gone.
+    databases = admin.execute(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [DATABASE_PREFIX]
+    ).fetchall()
+    roles = admin.execute(
+        "SELECT rolname, shobj_description(oid, 'pg_authid') FROM pg_roles "
+        "WHERE starts_with(rolname, %s)",
+        [ROLE_PREFIX],
+    ).fetchall()
+    live = {name.removeprefix(ROLE_PREFIX) for name, note in roles if not _is_stale(note, now)}
+    dropped = []
+    for (name,) in databases:
+        if name.removeprefix(DATABASE_PREFIX) not in live:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            dropped.append(name)
+    for name, _ in roles:
+        if name.removeprefix(ROLE_PREFIX) in live:
+            continue
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
+        )
+        admin.execute(
+            "SELECT pg_stat_statements_reset(oid) FROM pg_roles WHERE rolname = %s", [name]
+        )
+        admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        dropped.append(name)
+    return dropped
+
+
 def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
     """A new role and a database it alone may use: a fresh copy of `dataset` it may change
     (`writable`), or the shared copy it may only read."""
@@ -169,22 +228,32 @@ def create(dataset: str | Path, writable: bool = True) -> CallDatabase:
     admin_url = postgres_admin_url()
     parts = urlsplit(admin_url)
     token = secrets.token_hex(6)
-    role_name = f"prodev_orm_role_{token}"
+    role_name = f"{ROLE_PREFIX}{token}"
     password = secrets.token_urlsafe(18)
     role = sql.Identifier(role_name)
     login = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
+    owner = OWNER.format(host=socket.gethostname(), pid=os.getpid(), at=int(time.time()))
+    label = sql.SQL("COMMENT ON ROLE {} IS {}").format(role, sql.Literal(owner))
+    global _swept
     with psycopg.connect(admin_url, autocommit=True) as admin:
         _ensure_counting(admin)
+        if not _swept:  # once per grader process
+            sweep_stale(admin)
+            _swept = True
         template = stayhub_pg.ensure_django_template(
             admin, lambda name: _with_database(admin_url, name), Path(dataset)
         )
         if not writable:
             name, group = _read_only_copy(admin, admin_url, template)
-            admin.execute(sql.SQL("{} IN ROLE {}").format(login, sql.Identifier(group)))
+            with admin.transaction():
+                admin.execute(sql.SQL("{} IN ROLE {}").format(login, sql.Identifier(group)))
+                admin.execute(label)
         else:
-            name = f"prodev_orm_call_{token}"
+            name = f"{DATABASE_PREFIX}{token}"
             db = sql.Identifier(name)
-            admin.execute(login)
+            with admin.transaction():
+                admin.execute(login)
+                admin.execute(label)
             admin.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(db, sql.Identifier(template))
             )

@@ -112,3 +112,30 @@ def test_calls_made_at_the_same_moment_by_several_graders_do_not_collide():
     with ThreadPoolExecutor(max_workers=6) as pool:
         counts = list(pool.map(make_and_drop, [False] * 10 + [True] * 2))
     assert len(set(counts)) == 1 and counts[0] > 0
+
+
+def test_a_killed_graders_call_is_swept_and_a_running_ones_is_kept():
+    import subprocess
+    import sys
+
+    left = subprocess.run(
+        [sys.executable, "-c",
+         "import os\n"
+         "from prodev.probes import orm_database\n"
+         "from prodev.stayhub.data.files import dataset_path\n"
+         "d = orm_database.create(dataset_path(42, 'small'))\n"
+         "print(d.name, d.role, flush=True)\n"
+         "os._exit(0)  # killed before it could drop them\n"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    running = orm_database.create(dataset_path(42, "small"))
+    try:
+        with psycopg.connect(running.admin_url, autocommit=True) as admin:
+            dropped = orm_database.sweep_stale(admin)
+            names = {row[0] for row in admin.execute("SELECT datname FROM pg_database")}
+            names |= {row[0] for row in admin.execute("SELECT rolname FROM pg_roles")}
+        assert set(left) <= set(dropped) and not set(left) & names
+        assert running.name in names and running.role in names
+        assert running.name not in dropped
+    finally:
+        running.drop()
