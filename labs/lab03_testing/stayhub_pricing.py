@@ -73,7 +73,7 @@ def price_in(amount: Decimal, currency: str, rates: Rates) -> Decimal:
     Asks `rates.rate("EUR", currency)` exactly once, and not at all when the currency is EUR.
     """
     if currency == "EUR":
-        return amount
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     rate = rates.rate("EUR", currency)
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -5,6 +5,9 @@ import pytest
 from prodev.checking import check
 from prodev.probes.mutants import assert_accepts, assert_catches, component_source, mutate
 
+# The branch that answers euros without asking the rates service.
+EUROS = '    if currency == "EUR":\n        return amount.quantize(CENT, rounding=ROUND_HALF_UP)\n'
+
 SUITE, MODULE, FIXTURE = "TestPriceIn", "stayhub_pricing", "pricing"
 
 
@@ -72,5 +75,5 @@ def test_passes_a_rewritten_price_in(student, reference):
             "    return cents / 100",
         ),
     )
-    mutant = mutate(reference, ('    if currency == "EUR":\n        return amount\n', ""))
+    mutant = mutate(reference, (EUROS, ""))
     assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)
