@@ -22,6 +22,7 @@ from prodev.stayhub.data.schema import DDL, PRIMARY_KEYS, TABLES
 
 LOAD_LOCK = 0x70726F64  # the advisory lock loaders of an external database take ("prod")
 DJANGO_TEMPLATE_LOCK = 0x70726F65  # the advisory lock builders of Django-ready templates take
+CLONE_LOCK_CLASS = 0x7072  # with a hash of the name: the lock of one clone target ("pr")
 _ROWS_PER_FETCH = 10_000
 
 
@@ -154,13 +155,19 @@ def ensure_template(
 
 
 def clone(admin: psycopg.Connection, name: str, template: str) -> None:
-    """CREATE DATABASE `name` as a copy of `template` (replacing any database called `name`)."""
-    drop_database(admin, name)
-    admin.execute(
-        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)
+    """CREATE DATABASE `name` as a copy of `template` (replacing any database called `name`).
+    Two processes cloning to the same name (two kernels running module 09's setup at once) take
+    turns: otherwise both drop, then the second CREATE fails on the name the first made."""
+    admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLONE_LOCK_CLASS, name])
+    try:
+        drop_database(admin, name)
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
         )
-    )
+    finally:
+        admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLONE_LOCK_CLASS, name])
 
 
 def give_keys_identity(conn: psycopg.Connection) -> None:

@@ -139,3 +139,39 @@ def test_a_killed_graders_call_is_swept_and_a_running_ones_is_kept():
         assert running.name not in dropped
     finally:
         running.drop()
+
+
+def test_kernels_cloning_to_one_name_at_once_take_turns():
+    """Two notebooks running module 09's setup at the same moment both replace one database:
+    without taking turns, the later CREATE DATABASE fails on the name the other just made."""
+    import threading
+    from pathlib import Path
+
+    from prodev.services import postgres_admin_url, stayhub_pg
+    from prodev.stayhub.orm import _with_database
+
+    url = postgres_admin_url()
+    with psycopg.connect(url, autocommit=True) as admin:
+        template = stayhub_pg.ensure_django_template(
+            admin, lambda name: _with_database(url, name), Path(dataset_path(42, "small"))
+        )
+    errors: list[Exception] = []
+
+    def clone() -> None:
+        try:
+            with psycopg.connect(url, autocommit=True) as admin:
+                stayhub_pg.clone(admin, "prodev_clone_turns_test", template)
+        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=clone) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with psycopg.connect(url, autocommit=True) as admin:
+        made = admin.execute(
+            "SELECT count(*) FROM pg_database WHERE datname = 'prodev_clone_turns_test'"
+        ).fetchone()
+        stayhub_pg.drop_database(admin, "prodev_clone_turns_test")
+    assert errors == [] and made == (1,)
