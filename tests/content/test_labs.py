@@ -229,25 +229,20 @@ def test_prodev_check_cli_exit_codes(lab: Lab, tmp_path: Path) -> None:
     # The reference beside a copy of its public checks, as a student's finished lab would be.
     shutil.copy(lab.source, tmp_path / lab.source.name)
     shutil.copytree(lab.layout.public_checks, tmp_path / "checks")
+    # One after the other: both notebooks' set-up cells may replace the same course database.
     runs = {
-        "reference": subprocess.Popen(
-            [*PRODEV, "check", str(tmp_path / lab.source.name)],
+        name: subprocess.run(
+            [*PRODEV, "check", str(notebook)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=ENV,
             cwd=ROOT,
-        ),
-        "blank": subprocess.Popen(
-            [*PRODEV, "check", str(lab.release)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=ENV,
-            cwd=ROOT,
-        ),
+            timeout=300,
+        )
+        for name, notebook in (("reference", tmp_path / lab.source.name), ("blank", lab.release))
     }
-    outputs = {name: p.communicate(timeout=300)[0] for name, p in runs.items()}
+    outputs = {name: run.stdout for name, run in runs.items()}
     assert runs["reference"].returncode == 0, outputs["reference"]
     assert "FAILED" not in outputs["reference"], outputs["reference"]
     assert runs["blank"].returncode == 1, outputs["blank"]
