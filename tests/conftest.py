@@ -54,16 +54,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         skip_without_bwrap()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With `--dist loadgroup` (make test), a test file's tests stay on one worker, so its
-    module and session fixtures are built once, unless a test names a group of its own (the
-    lab tests group by lab, so that the labs spread over the workers)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
 # Test files whose tests grade each lab on its own, and whose ids start with the lab's name, as
 # in `test_x[lab04_advanced_sql-q1_wrong.py]`: their tests are scheduled lab by lab.
 _PER_LAB_FILES = {"tests/content/test_labs.py"}
