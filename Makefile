@@ -31,8 +31,7 @@ lab: setup data ## Set up, build the data and start JupyterLab on http://127.0.0
 
 test: setup ## Set up and run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/redteam
-	$(BIN)/python -m pytest tests/redteam/test_redteam.py
-	$(BIN)/python -m pytest tests/redteam --ignore=tests/redteam/test_redteam.py
+	$(BIN)/python -m pytest tests/redteam
 
 test-fast: setup ## Unit and integration tests on two workers (a few minutes)
 	$(BIN)/python -m pytest -n 2 tests/unit tests/integration

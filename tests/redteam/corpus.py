@@ -100,11 +100,19 @@ def _html_output(nb):
 
 # Names in the sandbox that would reveal the hidden seed: a listing of what is mounted, the
 # data folder, /run and /tmp, the environment, and the original hidden dataset's path.
-HIDDEN_NAMES = """import os
+HIDDEN_NAMES = """import os, sys
+import prodev
 seed = "seed{hidden_seed}"
 seen = [open("/proc/self/mountinfo").read(), repr(dict(os.environ))]
+# The Python environment and the course package are public software, mounted wherever the
+# grader's checkout is (under /tmp in a scratch clone): nbgrader's own `clearhiddentests.py`
+# is no leak. Everything else under /run, /tmp and the data folder is looked at.
+software = (sys.prefix, os.path.dirname(prodev.__file__))
 for top in ("/run", "/tmp", os.environ.get("PRODEV_DATA_DIR", "/nonexistent")):
     for folder, dirs, files in os.walk(top):
+        if folder.startswith(software):
+            dirs[:] = []
+            continue
         seen += [folder, *dirs, *files]
 text = "\\n".join(seen)
 found = seed in text or "hidden" in text.lower()
