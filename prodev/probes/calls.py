@@ -131,11 +131,12 @@ def probe_call(
     name: str,
     *args: Any,
     take: int | str | None = None,
+    close: bool = False,
     measure_memory: bool = False,
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Call the student's `name` on probes. With `take`, pull that many items (or "all") from
-    the result. Returns {"value", "iterator", "probes", "events", "memory_growth"}; with
+    the result, then with `close` close it (as a caller that stops early does). Returns {"value", "iterator", "probes", "events", "memory_growth"}; with
     `measure_memory`, "memory_growth" is the most the process's memory grew (in bytes) over
     its size when the request arrived, sampled at every probe call by the sandbox's warm parent
     (outside the student's process; in a self-check, by tracemalloc)."""
@@ -147,9 +148,26 @@ def probe_call(
             "args": list(args),
             "kwargs": kwargs,
             "take": take,
+            "close": close,
             "measure_memory": measure_memory,
         },
     )
+
+
+def probe_interleave(
+    student: Any, name: str, shared: Any, calls: list[list[Any]], take: int
+) -> dict[str, Any]:
+    """Call the student's `name(shared, *args)` once per argument list in `calls` (one probe
+    `shared` by every call, say one connection), then pull one item from each result in turn,
+    `take` from each at most. Returns {"value": one list per call, "probes", "events"}."""
+    request = {
+        "op": "probe_interleave",
+        "name": name,
+        "shared": shared,
+        "calls": calls,
+        "take": int(take),
+    }
+    return _ask(student, request)
 
 
 def probe_with(

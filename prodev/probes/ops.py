@@ -61,8 +61,33 @@ def _op_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
                 "iterated: yield the items (or return an iterator)",
             )
         limit = MAX_TAKE if take == "all" else int(take)
-        result = list(itertools.islice(result, limit))
+        iterator = result
+        result = list(itertools.islice(iterator, limit))
+        if request.get("close") and hasattr(iterator, "close"):
+            iterator.close()  # the caller stops early: a generator's cleanup runs now
     return {"value": answers.to_json(result), "iterator": is_iterator}
+
+
+def _op_interleave(
+    namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode
+) -> Any:
+    """Start one iterator per argument list, all sharing one first argument (one connection),
+    then take an item from each in turn; each stops after `take` items or when it ends."""
+    fn = _function(namespace, request["name"])
+    shared = decode(request["shared"])
+    streams = [iter(fn(shared, *[decode(a) for a in args])) for args in request["calls"]]
+    taken: list[list[Any]] = [[] for _ in streams]
+    live = set(range(len(streams)))
+    while live:
+        for index in sorted(live):
+            if len(taken[index]) >= int(request["take"]):
+                live.discard(index)
+                continue
+            try:
+                taken[index].append(next(streams[index]))
+            except StopIteration:
+                live.discard(index)
+    return {"value": answers.to_json(taken)}
 
 
 def _run_body(value: Any, body: Mapping[str, Any]) -> None:
@@ -262,6 +287,7 @@ def _op_orm_race(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
 # Request name -> op, installed by prodev.runtime.registry.
 OPS = {
     "probe_call": _op_call,
+    "probe_interleave": _op_interleave,
     "probe_with": _op_with,
     "probe_decorate": _op_decorate,
     "orm_call": _op_orm_call,

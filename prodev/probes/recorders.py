@@ -16,6 +16,7 @@ import random
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from prodev.probes.stubs import EXCEPTIONS, ProbeLimitError
@@ -165,11 +166,21 @@ class Database(Recorder):
         "commit",
         "rollback",
         "close",
+        "cursor",
     )
 
-    def __init__(self, spec: Mapping[str, Any], allowed: set[str]):
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        allowed: set[str],
+        add_probe: Callable[[str, Recorder], None] | None = None,
+    ):
         import duckdb
 
+        self.probe_id = str(spec.get("id", "db"))
+        self._add_probe = add_probe
+        self.cursors: list[Cursor] = []
+        self._attached = bool(spec.get("path"))
         self._con = duckdb.connect()  # a private in-memory instance, never the shared cache
         if spec.get("path"):
             path = str(spec["path"]).replace("'", "''")
@@ -257,6 +268,16 @@ class Database(Recorder):
     def close(self) -> None:
         self.closed = True
 
+    def cursor(self) -> str:
+        """Open a cursor (a second connection to the same database, with its own result and
+        transaction), recorded as a probe of its own; returns its id for the student's stub."""
+        if self._add_probe is None:
+            raise RuntimeError("this connection cannot open cursors")
+        cursor = Cursor(self, len(self.cursors) + 1)
+        self._add_probe(cursor.probe_id, cursor)
+        self.cursors.append(cursor)
+        return cursor.probe_id
+
     def report(self) -> dict[str, Any]:
         tables = {}
         viewer = self._con.cursor()  # a second connection: sees committed data only
@@ -270,7 +291,54 @@ class Database(Recorder):
             "transactions": self.transactions,
             "tables": tables,
             "closed": self.closed,
+            "cursors": [{"executed": c.count, "closed": c.closed} for c in self.cursors],
         }
+
+    def dispose(self) -> None:
+        self._con.close()
+
+
+class Cursor(Database):
+    """A cursor of a probe database: its own DuckDB connection to the same database, sharing
+    the connection's allowed statements and fetch counts; the connection reports it."""
+
+    def __init__(self, parent: Database, number: int):  # noqa: D107 (shares, never builds)
+        self.probe_id = f"{parent.probe_id}.cursor{number}"
+        self._parent = parent
+        self._con = parent._con.cursor()
+        if parent._attached:
+            self._con.execute("USE data")
+        self._allowed = parent._allowed
+        self._snapshot = []
+        self._result = None
+        self.executed = parent.executed
+        self.stats = parent.stats
+        self.transactions = parent.transactions
+        self.closed = False
+        self.count = 0  # statements this cursor ran
+
+    def execute(self, query: Any = None, parameters: Any = None) -> None:
+        if self.closed:
+            raise RuntimeError("this cursor is closed")
+        super().execute(query, parameters)
+        self.count += 1
+
+    def cursor(self) -> str:
+        return self._parent.cursor()
+
+    def _last(self) -> Any:
+        if self.closed:
+            raise RuntimeError("this cursor is closed")
+        return super()._last()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._result = None
+            self._con.close()
+
+    def report(self) -> None:
+        return None  # part of its connection's report
 
     def dispose(self) -> None:
         self._con.close()
@@ -281,9 +349,10 @@ def _normal(sql: str) -> str:
 
 
 class Opener(Recorder):
-    """Opens one resource named like the probe (or fails to, raising ConnectionError)."""
+    """Opens one resource named like the probe (or fails to, raising ConnectionError); the
+    resource is a context manager, and the exception each exit is told about is recorded."""
 
-    methods = ("open", "close")
+    methods = ("open", "close", "enter", "exit")
 
     def __init__(self, spec: Mapping[str, Any], events: list[str]):
         self.name = str(spec["id"])
@@ -291,6 +360,7 @@ class Opener(Recorder):
         self._events = events
         self.opened = False
         self.closed = 0
+        self.exits: list[str | None] = []
 
     def open(self) -> str:
         if self.fail:
@@ -302,14 +372,27 @@ class Opener(Recorder):
         self._events.append(f"open {self.name}")
         return self.name
 
-    def close(self) -> None:
+    def _require_open(self, action: str) -> None:
         if not self.opened:
-            raise RuntimeError(f"{self.name} was closed before it was opened")
+            raise RuntimeError(f"{self.name} was {action} before it was opened")
+
+    def close(self) -> None:
+        self._require_open("closed")
         self.closed += 1
         self._events.append(f"close {self.name}")
 
+    def enter(self) -> None:
+        self._require_open("entered")
+        self._events.append(f"enter {self.name}")
+
+    def exit(self, exc_type: Any = None) -> None:
+        self._require_open("exited")
+        told = str(exc_type)[:60] if exc_type is not None else None
+        self.exits.append(told)
+        self._events.append(f"exit {self.name}" + (f" with {told}" if told else ""))
+
     def report(self) -> dict[str, Any]:
-        return {"opened": self.opened, "closed": self.closed}
+        return {"opened": self.opened, "closed": self.closed, "exits": self.exits}
 
 
 class Clock(Recorder):
@@ -554,7 +637,7 @@ def _pager(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
 
 def _database(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
     probe_id = str(spec["id"])
-    _add(recorders, probe_id, Database(spec, recorders._allowed))
+    _add(recorders, probe_id, Database(spec, recorders._allowed, partial(_add, recorders)))
     return _stub("db", probe_id)
 
 

@@ -140,7 +140,9 @@ class StubConnection:
             yield row
 
     def cursor(self) -> StubConnection:
-        return self
+        """A cursor of its own: a second connection to the same grader-side database, whose
+        opening, use and closing the grader records apart from the connection's."""
+        return StubConnection(str(ask(self.probe_id, "cursor")))
 
     def begin(self) -> None:
         ask(self.probe_id, "begin")
@@ -162,7 +164,8 @@ class StubConnection:
 
 
 class StubResource:
-    """What an opener opened: closing it is reported to the grader."""
+    """What an opener opened, itself a context manager: entering it, exiting it (with the
+    exception that ended the block, if any) and closing it are reported to the grader."""
 
     def __init__(self, probe_id: str, name: str):
         self.probe_id = probe_id
@@ -172,10 +175,12 @@ class StubResource:
         ask(self.probe_id, "close")
 
     def __enter__(self) -> StubResource:
+        ask(self.probe_id, "enter")
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
+        ask(self.probe_id, "exit", getattr(exc_type, "__name__", None))
+        return False
 
     def to_json(self) -> str:
         return self.name

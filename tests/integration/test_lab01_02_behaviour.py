@@ -149,7 +149,65 @@ def test_the_cursor_pattern_is_recorded_too():
         "SELECT id FROM t WHERE id > ? ORDER BY id",
     )
     assert got["value"] == [["id"], [[2], [3]]]
-    assert got["probes"]["db"]["fetchone"] == 3  # two rows, then the None that ends the loop
+    db = got["probes"]["db"]
+    assert db["fetchone"] == 3  # two rows, then the None that ends the loop
+    assert db["cursors"] == [{"executed": 1, "closed": False}]
+
+
+def _rows_through_a_cursor(con, query):
+    cursor = con.cursor()
+    try:
+        cursor.execute(query)
+        while row := cursor.fetchone():
+            yield row
+    finally:
+        cursor.close()
+
+
+def _rows_through_the_connection(con, query):
+    result = con.execute(query)
+    while row := result.fetchone():
+        yield row
+
+
+def test_two_streams_on_one_connection_keep_their_rows_only_with_a_cursor_each():
+    student = student_with(
+        own=_rows_through_a_cursor, shared=_rows_through_the_connection
+    )
+    calls = [["SELECT id FROM t ORDER BY id"], ["SELECT name FROM t ORDER BY id DESC"]]
+    own = probes.probe_interleave(student, "own", probes.database(tables=TABLES), calls, 3)
+    assert own["value"] == [[[1], [2], [3]], [["c"], ["b"], ["a"]]]
+    assert own["probes"]["db"]["cursors"] == [{"executed": 1, "closed": True}] * 2
+    # On the connection itself, the second query replaces the first one's result.
+    shared = probes.probe_interleave(
+        student, "shared", probes.database(tables=TABLES), calls, 3
+    )
+    assert shared["value"][0] != [[1], [2], [3]]
+
+
+def test_closing_a_generator_early_runs_its_cleanup_and_the_grader_sees_the_close():
+    student = student_with(own=_rows_through_a_cursor)
+    query = "SELECT id FROM t ORDER BY id"
+    kept = probes.probe_call(student, "own", probes.database(tables=TABLES), query, take=1)
+    closed = probes.probe_call(
+        student, "own", probes.database(tables=TABLES), query, take=1, close=True
+    )
+    assert closed["value"] == kept["value"] == [[1]]
+    assert closed["probes"]["db"]["cursors"] == [{"executed": 1, "closed": True}]
+
+
+def test_a_closed_cursor_refuses_to_fetch():
+    def fetch_after_close(con, query):
+        cursor = con.cursor()
+        cursor.execute(query)
+        cursor.close()
+        return cursor.fetchall()
+
+    student = student_with(fetch_after_close=fetch_after_close)
+    with pytest.raises(StudentError, match="cursor is closed"):
+        probes.probe_call(
+            student, "fetch_after_close", probes.database(tables=TABLES), "SELECT id FROM t"
+        )
 
 
 def test_the_snapshot_shows_only_committed_writes():
@@ -231,6 +289,31 @@ def test_with_reports_a_failure_to_enter_and_a_blank_answer():
 def _blank():
     raise NotImplementedError()
     yield  # pragma: no cover
+
+
+def test_resources_report_what_each_exit_was_told():
+    @contextlib.contextmanager
+    def nested(opener):
+        with opener() as resource:
+            yield resource
+
+    @contextlib.contextmanager
+    def closed_by_hand(opener):
+        resource = opener()
+        try:
+            yield resource
+        finally:
+            resource.close()
+
+    student = student_with(nested=nested, closed_by_hand=closed_by_hand)
+    got = probes.probe_with(student, "nested", probes.opener("r"), fail=True)
+    assert got["events"] == ["open r", "enter r", "exit r with BodyError"]
+    assert got["probes"]["r"]["exits"] == ["BodyError"]
+    done = probes.probe_with(student, "nested", probes.opener("r"))
+    assert done["events"] == ["open r", "enter r", "exit r"]
+    by_hand = probes.probe_with(student, "closed_by_hand", probes.opener("r"), fail=True)
+    assert by_hand["events"] == ["open r", "close r"]
+    assert by_hand["probes"]["r"]["exits"] == []
 
 
 def test_with_refuses_something_that_is_not_a_context_manager():

@@ -67,26 +67,38 @@ _registry().register_op({op!r}, _forged_op)
 
 _IMPORT = "import json\n"
 
+_SUPPRESSED_AS_PROPAGATED = (
+    "from prodev.runtime.registry import default_registry as _registry\n"
+    "_real_with = _registry().ops['probe_with']\n"
+    "def _forged_with(namespace, request, decode):\n"
+    "    answer = _real_with(namespace, request, decode)\n"
+    "    if answer['outcome'] == 'suppressed':\n"
+    "        answer['outcome'] = 'propagated'\n"
+    "    return answer\n"
+    "_registry().register_op('probe_with', _forged_with)\n"
+)
+
 FORGERIES = [
     # ---- what the request op says about the student's own code is still the student's word:
-    # here, that the `with` block's exception propagated ----
+    # here, that the `with` block's exception propagated. Lab 01 q5 scores only what its
+    # resources were told (each exit crosses to the grader), so the same trick gains nothing
+    # there; lab 01 q6 still scores the re-raise from the op's report ----
     Forgery(
         "lab01_generators",
         "q5",
         "q5_swallows_errors.py",
-        "from prodev.runtime.registry import default_registry as _registry\n"
-        "_real_with = _registry().ops['probe_with']\n"
-        "def _forged_with(namespace, request, decode):\n"
-        "    answer = _real_with(namespace, request, decode)\n"
-        "    if answer['outcome'] == 'suppressed':\n"
-        "        answer['outcome'] = 'propagated'\n"
-        "    return answer\n"
-        "_registry().register_op('probe_with', _forged_with)\n",
+        _SUPPRESSED_AS_PROPAGATED,
+    ),
+    Forgery(
+        "lab01_generators",
+        "q6",
+        "q6_swallows_errors.py",
+        _SUPPRESSED_AS_PROPAGATED,
         known_gap=(
             "whether an exception left the student's `with` block (or wrapper) is seen only by "
             "the request op inside the student's process, which the notebook can re-register; "
-            "fixed only by running the answer's function in an interpreter the rest of the "
-            "notebook cannot reach (the grader-owned harness planned for lab 03's suites)"
+            "a question scores it honestly only when the re-raise leaves a trace outside that "
+            "process, as lab 01 q5's resources do with the exception each exit is told about"
         ),
     ),
     # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
@@ -125,6 +137,18 @@ FORGERIES = [
     ),
     Forgery(
         "lab01_generators",
+        "q2",
+        "q2_cursor_left_open.py",
+        _IMPORT
+        + _forged_op(
+            "probe_call",
+            {"probes": {"db": {"cursors": [{"executed": 1, "closed": True}], "closed": False}}},
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "_stubs.StubConnection.close = lambda self: None\n",
+    ),
+    Forgery(
+        "lab01_generators",
         "q3",
         "q3_all_pages_first.py",
         _IMPORT + _forged_op("probe_call", {"probes": {"pager": {"calls": [[0, 5], [5, 5]]}}}),
@@ -155,13 +179,20 @@ FORGERIES = [
         + _forged_op(
             "probe_with",
             {
-                "events": ["open a", "open b", "close b", "close a"],
+                "events": [
+                    "open a",
+                    "enter a",
+                    "open b",
+                    "enter b",
+                    "exit b with BodyError",
+                    "exit a with BodyError",
+                ],
                 "outcome": "propagated",
-                "probes": {"a": {"opened": True, "closed": 1}, "b": {"opened": True, "closed": 1}},
+                "probes": {"a": {"exits": ["BodyError"]}, "b": {"exits": ["BodyError"]}},
             },
         )
         + "import prodev.probes.stubs as _stubs\n"
-        "del _stubs.StubResource.close\n",
+        "del _stubs.StubResource.__exit__\n",
     ),
     Forgery(
         "lab01_generators",

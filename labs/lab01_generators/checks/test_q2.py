@@ -1,4 +1,5 @@
-"""Question 2: `stream_rows(con, query, batch_size)` yields rows, fetching one batch at a time."""
+"""Question 2: `stream_rows(con, query, batch_size)` yields rows, fetching one batch at a time,
+one stream's rows apart from another's on the same connection."""
 
 import duckdb
 
@@ -43,4 +44,26 @@ def test_fetches_in_batches(student, stayhub):
     assert db["rows_fetched"] <= 100, (
         f"taking the first 5 rows fetched {db['rows_fetched']} rows from the database: "
         "fetch the next batch only when the current one is used up"
+    )
+
+
+@check("q2", points=1)
+def test_two_streams_on_one_connection(student, stayhub):
+    bookings = "SELECT booking_id, status FROM bookings ORDER BY booking_id LIMIT 6"
+    properties = "SELECT property_id, city FROM properties ORDER BY property_id DESC LIMIT 6"
+    with duckdb.connect(str(stayhub), read_only=True) as con:
+        expected = [[list(r) for r in con.execute(q).fetchall()] for q in (bookings, properties)]
+    got = probes.probe_interleave(
+        student,
+        "stream_rows",
+        probes.database(path=str(stayhub)),
+        [[bookings, 2], [properties, 2]],
+        take=6,
+    )
+    first, second = got["value"]
+    assert [first, second] == expected, (
+        "two streams read side by side from one connection (a row of bookings, then a row of "
+        "properties, and so on) did not each yield their own query's rows: the bookings stream "
+        f"gave {len(first)} rows, {sum(r in expected[0] for r in first)} of them bookings. "
+        "Whatever one stream runs on the connection reaches the other one's rows"
     )
