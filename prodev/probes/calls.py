@@ -136,10 +136,11 @@ def probe_call(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Call the student's `name` on probes. With `take`, pull that many items (or "all") from
-    the result, then with `close` close it (as a caller that stops early does). Returns {"value", "iterator", "probes", "events", "memory_growth"}; with
-    `measure_memory`, "memory_growth" is the most the process's memory grew (in bytes) over
-    its size when the request arrived, sampled at every probe call by the sandbox's warm parent
-    (outside the student's process; in a self-check, by tracemalloc)."""
+    the result, then with `close` close it (as a caller that stops early does). Returns
+    {"value", "iterator", "probes", "events", "memory_growth"}; with `measure_memory`,
+    "memory_growth" is the most the process's memory grew (in bytes) over its size when the
+    request arrived, sampled at every probe call by the sandbox's warm parent (outside the
+    student's process; in a self-check, by tracemalloc)."""
     return _ask(
         student,
         {

@@ -68,9 +68,7 @@ def _op_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
     return {"value": answers.to_json(result), "iterator": is_iterator}
 
 
-def _op_interleave(
-    namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode
-) -> Any:
+def _op_interleave(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
     """Start one iterator per argument list, all sharing one first argument (one connection),
     then take an item from each in turn; each stops after `take` items or when it ends."""
     fn = _function(namespace, request["name"])

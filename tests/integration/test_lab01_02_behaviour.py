@@ -171,17 +171,13 @@ def _rows_through_the_connection(con, query):
 
 
 def test_two_streams_on_one_connection_keep_their_rows_only_with_a_cursor_each():
-    student = student_with(
-        own=_rows_through_a_cursor, shared=_rows_through_the_connection
-    )
+    student = student_with(own=_rows_through_a_cursor, shared=_rows_through_the_connection)
     calls = [["SELECT id FROM t ORDER BY id"], ["SELECT name FROM t ORDER BY id DESC"]]
     own = probes.probe_interleave(student, "own", probes.database(tables=TABLES), calls, 3)
     assert own["value"] == [[[1], [2], [3]], [["c"], ["b"], ["a"]]]
     assert own["probes"]["db"]["cursors"] == [{"executed": 1, "closed": True}] * 2
     # On the connection itself, the second query replaces the first one's result.
-    shared = probes.probe_interleave(
-        student, "shared", probes.database(tables=TABLES), calls, 3
-    )
+    shared = probes.probe_interleave(student, "shared", probes.database(tables=TABLES), calls, 3)
     assert shared["value"][0] != [[1], [2], [3]]
 
 
