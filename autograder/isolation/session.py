@@ -492,12 +492,20 @@ class RemoteStudent(Student):
 
     def __init__(self, slot: WorkerSlot):
         self.slot = slot
+        # A query string's rows on a read-only database cannot change once the notebook has
+        # run, so a lab's several checks of one query on one dataset share one answer.
+        self._sql_replies: dict[str, str] = {}
 
     def _request(self, request: dict[str, Any], callbacks: Callbacks | None = None) -> str:
         request = json.loads(json.dumps(request))
         if request.get("op") == FRESH_OP:  # a job never goes to the notebook's own process
             return self.slot.fresh(request)
-        return self.slot.ask(request, callbacks)
+        if request.get("op") != "sql" or callbacks is not None:
+            return self.slot.ask(request, callbacks)
+        key = json.dumps(request, sort_keys=True)
+        if key not in self._sql_replies:
+            self._sql_replies[key] = self.slot.ask(request, None)
+        return self._sql_replies[key]
 
     def expose(self, port: int) -> str:
         """The URL at which the notebook reaches the grader's service on 127.0.0.1:`port`."""
