@@ -30,8 +30,7 @@ lab: setup data ## Set up, build the data and start JupyterLab on http://127.0.0
 	$(BIN)/prodev lab --port $(PORT)
 
 test: setup ## Set up and run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/redteam
-	$(BIN)/python -m pytest tests/redteam
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: setup ## Unit and integration tests on two workers (a few minutes)
 	$(BIN)/python -m pytest -n 2 tests/unit tests/integration

@@ -56,7 +56,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 # Test files whose tests grade each lab on its own, and whose ids start with the lab's name, as
 # in `test_x[lab04_advanced_sql-q1_wrong.py]`: their tests are scheduled lab by lab.
-_PER_LAB_FILES = {"tests/content/test_labs.py"}
+_PER_LAB_FILES = {"tests/content/test_labs.py", "tests/redteam/test_probe_forging.py"}
 _LAB_ID = re.compile(r"\[(lab\d+_\w+?)(?:-|\])")
 
 
