@@ -595,7 +595,8 @@ class Grader:
         if self.use_gradebook and documents:
             from autograder.results.gradebook import copy_for_formgrader, record_grades
 
-            record_grades(self.course, self.lab.name, source, documents)
+            for kept in record_grades(self.course, self.lab.name, source, documents):
+                self._say(str(kept))
             graded = {d["student"] for d in documents}
             copy_for_formgrader(
                 self.lab,

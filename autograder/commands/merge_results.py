@@ -57,7 +57,8 @@ def run(args) -> int:
     if source is not None:
         from autograder.results.gradebook import record_grades
 
-        record_grades(root, args.lab, source, documents)
+        for kept in record_grades(root, args.lab, source, documents):
+            print(kept, file=sys.stderr)
     print(format_table(documents))
     print(
         f"{len(documents)} students from {len(report.sources)} shards; results in {report.out}"

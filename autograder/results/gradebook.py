@@ -74,15 +74,34 @@ def _apply_late_penalty(gb: Any, assigner: Any, lab: str, student: str) -> None:
             notebook.late_submission_penalty = min(max(float(penalty), 0.0), notebook.score)
 
 
+@dataclass(frozen=True)
+class KeptManualScore:
+    """A score an instructor gave in formgrader, which a regrade leaves in place."""
+
+    student: str
+    question: str
+    manual: float
+    auto: float
+
+    def __str__(self) -> str:
+        return (
+            f"kept manual score: {self.student} {self.question} "
+            f"({self.manual:g}; the checks now give {self.auto:g})"
+        )
+
+
 def record_grades(
     course: Course | Path, lab: str, source: LabSource, documents: list[ResultsDocument]
-) -> None:
-    """Set every student's auto scores for `lab` from their results documents."""
-    from nbgrader.api import Grade, MissingEntry
+) -> list[KeptManualScore]:
+    """Set every student's auto scores for `lab` from their results documents, and each
+    question's reason as the auto comment of its answer cell. Scores an instructor set by hand
+    in formgrader stay, as nbgrader's own autograde leaves them: they are returned."""
+    from nbgrader.api import Comment, Grade, MissingEntry
     from nbgrader.utils import parse_utc
 
     course = _as_course(course)
     assigner = _late_penalties(course)
+    kept: list[KeptManualScore] = []
 
     with _open(course) as gb, warnings.catch_warnings():
         # nbgrader's add_submission trips a harmless SQLAlchemy autoflush warning.
@@ -105,13 +124,26 @@ def record_grades(
                     grade = Grade(cell_id=grade_cell.id, notebook=notebook)
                     gb.db.add(grade)
                 grade.auto_score = min(earned, cell.points)
-                grade.manual_score = None
+                if grade.manual_score is not None:
+                    kept.append(
+                        KeptManualScore(student, question, grade.manual_score, grade.auto_score)
+                    )
                 grade.needs_manual_grade = False
+            for answer in source.answers:
+                reason = questions.get(answer, {}).get("reason")
+                try:
+                    comment = gb.find_comment(answer, lab, lab, student)
+                except MissingEntry:
+                    solution_cell = gb.find_solution_cell(answer, lab, lab)
+                    comment = Comment(cell_id=solution_cell.id, notebook=notebook)
+                    gb.db.add(comment)
+                comment.auto_comment = reason or None
             submission.flagged = False
         gb.db.commit()
         for document in documents:  # scores are committed, so the notebooks' totals are current
             _apply_late_penalty(gb, assigner, lab, document["student"])
         gb.db.commit()
+    return kept
 
 
 def _submitted_at(stamp: Any, parse_utc: Any) -> dict[str, Any]:
