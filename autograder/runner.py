@@ -47,7 +47,13 @@ from autograder.results.document import (
     results_files,
     write_results,
 )
-from autograder.results.scoring import SubmissionFacts, format_table, grade, write_grades_csv
+from autograder.results.scoring import (
+    SubmissionFacts,
+    format_table,
+    grade,
+    record_lateness,
+    write_grades_csv,
+)
 from autograder.results.shards import Shard, select_submissions
 from autograder.submissions import (
     LabSource,
@@ -590,18 +596,20 @@ class Grader:
         documents = [
             d for path in results_files(self.out) if (d := read_results_if_valid(path)) is not None
         ]
-        if documents:
-            write_grades_csv(self.out / "grades.csv", documents)
         if self.use_gradebook and documents:
             from autograder.results.gradebook import copy_for_formgrader, record_grades
 
-            for kept in record_grades(self.course, self.lab.name, source, documents):
+            recorded = record_grades(self.course, self.lab.name, source, documents)
+            for kept in recorded.kept:
                 self._say(str(kept))
+            documents = record_lateness(self.out, documents, recorded.late)
             graded = {d["student"] for d in documents}
             copy_for_formgrader(
                 self.lab,
                 {s.student: s.path.parent for s in submissions if s.path and s.student in graded},
             )
+        if documents:
+            write_grades_csv(self.out / "grades.csv", documents)
 
 
 def grade_lab(lab: str, submissions: Path, **options: Any) -> BatchReport:

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from autograder.results.scoring import format_table
+    from autograder.results.scoring import format_table, record_lateness, write_grades_csv
     from autograder.results.shards import merge_results
     from autograder.submissions import read_lab_source
     from prodev.course.layout import Course
@@ -57,8 +57,11 @@ def run(args) -> int:
     if source is not None:
         from autograder.results.gradebook import record_grades
 
-        for kept in record_grades(root, args.lab, source, documents):
+        recorded = record_grades(root, args.lab, source, documents)
+        for kept in recorded.kept:
             print(kept, file=sys.stderr)
+        documents = record_lateness(report.out, documents, recorded.late)
+        write_grades_csv(report.out / "grades.csv", documents)
     print(format_table(documents))
     print(
         f"{len(documents)} students from {len(report.sources)} shards; results in {report.out}"

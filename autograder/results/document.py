@@ -40,6 +40,16 @@ class QuestionTotal(TypedDict):
     reason: str | None  # why the question earned nothing; None when it earned points
 
 
+class Lateness(TypedDict):
+    """The submission's time as nbgrader's gradebook sees it, and the grade it exports."""
+
+    due: str | None  # ISO 8601, UTC
+    submitted: str | None
+    seconds_late: float
+    penalty: float
+    final_score: float
+
+
 class ResultsDocument(TypedDict):
     """Gradescope's results.json shape plus per-question totals and what resuming needs."""
 
@@ -60,6 +70,7 @@ class ResultsDocument(TypedDict):
     grading_key: str
     results_version: int
     timestamp: NotRequired[str]
+    late: NotRequired[Lateness]
 
 
 class ResultsError(CourseError):

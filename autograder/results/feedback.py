@@ -27,7 +27,13 @@ th, td { border-bottom: 1px solid #d0d7de; padding: .4rem .6rem; text-align: lef
 .ok { color: #1a7f37; } .ko { color: #cf222e; } .muted { color: #57606a; }
 </style></head><body>
 <h1>{{ lab }}</h1><p class='muted'>Feedback for {{ student }}</p>
+{%- if late and late.seconds_late > 0 %}
+<p>Checks: {{ score }} / {{ max_score }}. Submitted {{ late.how_late }} after the due date
+({{ late.due }}; submitted {{ late.submitted }}): late penalty {{ late.penalty }}.</p>
+<p><b>Final score: {{ late.final_score }} / {{ max_score }}</b></p>
+{%- else %}
 <p><b>Score: {{ score }} / {{ max_score }}</b></p>
+{%- endif %}
 <table><thead><tr><th>question</th><th>points</th><th>why points were lost</th></tr></thead><tbody>
 {%- for q in questions %}
 <tr><td>{{ q.name }}</td><td class='{{ q.css }}'>{{ q.score }} / {{ q.max_score }}</td>
@@ -66,6 +72,14 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _duration(seconds: float) -> str:
+    """`seconds` as days, hours and minutes, the largest two that are not zero."""
+    minutes = int(seconds // 60)
+    parts = [(minutes // 1440, "d"), (minutes // 60 % 24, "h"), (minutes % 60, "min")]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return " ".join(shown) or f"{seconds:.0f} s"
+
+
 def render(document: ResultsDocument, lab: str) -> str:
     """The feedback page for one results document."""
     questions = []
@@ -85,9 +99,19 @@ def render(document: ResultsDocument, lab: str) -> str:
         for t in document.get("tests", [])
         if t.get("status") != "passed"
     ]
+    late = document.get("late")
     return _TEMPLATE.render(
         lab=lab,
         student=document["student"],
+        late=late
+        and {
+            "seconds_late": late["seconds_late"],
+            "how_late": _duration(late["seconds_late"]),
+            "due": late["due"] or "unknown",
+            "submitted": late["submitted"] or "unknown",
+            "penalty": _points(late["penalty"]),
+            "final_score": _points(late["final_score"]),
+        },
         score=_points(document["score"]),
         max_score=_points(document["max_score"]),
         questions=questions,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import shutil
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autograder.results.document import ResultsDocument
+from autograder.results.document import Lateness, ResultsDocument
 from autograder.submissions import LabSource
 from prodev.course.layout import Course, Lab, load_settings
 from prodev.course.paths import ensure_scripts_on_path
@@ -90,12 +90,43 @@ class KeptManualScore:
         )
 
 
+@dataclass
+class GradebookReport:
+    """What recording a batch in the gradebook found: the manual scores it kept, and each
+    student's lateness and final grade as nbgrader exports it."""
+
+    kept: list[KeptManualScore]
+    late: dict[str, Lateness]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """nbgrader's times (naive UTC) as ISO 8601 with a Z."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def _lateness(gb: Any, lab: str, student: str) -> Lateness:
+    submission = gb.find_submission(lab, student)
+    penalty = float(submission.late_submission_penalty or 0.0)
+    return {
+        "due": _iso(submission.duedate),
+        "submitted": _iso(submission.timestamp),
+        "seconds_late": float(submission.total_seconds_late or 0.0),
+        "penalty": penalty,
+        "final_score": max(0.0, float(submission.score) - penalty),
+    }
+
+
 def record_grades(
     course: Course | Path, lab: str, source: LabSource, documents: list[ResultsDocument]
-) -> list[KeptManualScore]:
+) -> GradebookReport:
     """Set every student's auto scores for `lab` from their results documents, and each
     question's reason as the auto comment of its answer cell. Scores an instructor set by hand
-    in formgrader stay, as nbgrader's own autograde leaves them: they are returned."""
+    in formgrader stay, as nbgrader's own autograde leaves them: the report lists them, with
+    each student's lateness and final grade once nbgrader's late penalty is applied."""
     from nbgrader.api import Comment, Grade, MissingEntry
     from nbgrader.utils import parse_utc
 
@@ -143,7 +174,8 @@ def record_grades(
         for document in documents:  # scores are committed, so the notebooks' totals are current
             _apply_late_penalty(gb, assigner, lab, document["student"])
         gb.db.commit()
-    return kept
+        late = {d["student"]: _lateness(gb, lab, d["student"]) for d in documents}
+    return GradebookReport(kept, late)
 
 
 def _submitted_at(stamp: Any, parse_utc: Any) -> dict[str, Any]:

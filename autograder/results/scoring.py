@@ -17,9 +17,11 @@ from pathlib import Path
 
 from autograder.results.document import (
     RESULTS_VERSION,
+    Lateness,
     QuestionTotal,
     ResultsDocument,
     TestResult,
+    write_results,
 )
 from prodev.checking.checkrun import CheckResult
 
@@ -129,8 +131,16 @@ def _summary(facts: SubmissionFacts, notes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def final_score(document: ResultsDocument) -> float:
+    """The grade nbgrader exports: the score less the late penalty, once the gradebook step
+    has recorded it (the score itself before that)."""
+    late = document.get("late")
+    return late["final_score"] if late else document["score"]
+
+
 def write_grades_csv(path: Path, documents: Iterable[ResultsDocument]) -> None:
-    """One row per student: total, maximum, and one column per question."""
+    """One row per student: the checks' total, maximum, late penalty and final score (as
+    `nbgrader export` gives them), and one column per question."""
     documents = sorted(documents, key=lambda d: d["student"])
     questions: list[str] = []
     for d in documents:
@@ -142,11 +152,15 @@ def write_grades_csv(path: Path, documents: Iterable[ResultsDocument]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", *questions])
+        writer.writerow(
+            ["student", "score", "max_score", "late_penalty", "final_score", *questions]
+        )
         for d in documents:
             per_q = d.get("questions", {})
+            penalty = d["late"]["penalty"] if "late" in d else 0.0
             writer.writerow(
                 [d["student"], f"{d['score']:g}", f"{d['max_score']:g}"]
+                + [f"{penalty:g}", f"{final_score(d):g}"]
                 + [f"{per_q[q]['score']:g}" if q in per_q else "" for q in questions]
             )
     os.replace(tmp, path)
@@ -170,3 +184,18 @@ def format_table(documents: list[ResultsDocument]) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
         for r in rows
     )
+
+
+def record_lateness(
+    results_dir: Path, documents: list[ResultsDocument], late: dict[str, Lateness]
+) -> list[ResultsDocument]:
+    """Each document with its student's lateness from the gradebook, rewritten in
+    `results_dir` where it changed, so that feedback and grades.csv show the final grade."""
+    updated = []
+    for document in documents:
+        lateness = late.get(document["student"])
+        if lateness is not None and document.get("late") != lateness:
+            document = {**document, "late": lateness}  # type: ignore[typeddict-item]
+            write_results(results_dir / f"{document['student']}.json", document)
+        updated.append(document)
+    return updated

@@ -51,11 +51,11 @@ def _graded(root: Path, student: str) -> tuple[dict[str, tuple], dict[str, str |
 def test_a_regrade_keeps_manual_scores_and_says_so(mini_course: Path):
     source = read_lab_source(mini_course / "solutions" / mc.LAB / f"{mc.LAB}.ipynb")
     first = _document("hal", {"q1": 2, "q2": 0, "q3": 1}, {"q2": "double(3) returned 5"})
-    assert record_grades(mini_course, mc.LAB, source, [first]) == []
+    assert record_grades(mini_course, mc.LAB, source, [first]).kept == []
     _set_manual(mini_course, "hal", "q2", 1.5)  # the instructor gives partial credit
 
     second = _document("hal", {"q1": 2, "q2": 0, "q3": 0}, {"q3": "GREETING is not 'hello'"})
-    kept = record_grades(mini_course, mc.LAB, source, [second])
+    kept = record_grades(mini_course, mc.LAB, source, [second]).kept
     assert [str(k) for k in kept] == ["kept manual score: hal q2 (1.5; the checks now give 0)"]
 
     scores, comments = _graded(mini_course, "hal")

@@ -202,8 +202,11 @@ def test_students_fetch_their_feedback_page(term):
         assert len(pages) == 1, f"{student} fetched {pages}"
         text = pages[0].read_text()
         assert f"Feedback for {student}" in text
-        expected = "14 / 30" if student == "ben" else "30 / 30"
-        assert f"Score: {expected}" in text
+        if student == "cat":  # late, and the course's penalty is "zero"
+            assert "Checks: 30 / 30. Submitted" in text and "late penalty 30" in text
+            assert "Final score: 0 / 30" in text
+        else:
+            assert f"Score: {'14 / 30' if student == 'ben' else '30 / 30'}" in text
     ben = next((term["homes"]["ben"] / LAB / "feedback").glob(f"*/{LAB}.html")).read_text()
     assert "Checks that failed" in ben and "q5" in ben
 
@@ -221,6 +224,13 @@ def test_export_penalises_only_the_late_submission(term):
         "cat": (30.0, 30.0, 0.0),  # late: penalty_method = "zero"
     }
     assert all(r["duedate"] for r in rows.values())
+    # The course's own grades.csv gives the same final grades, and says why cat's is 0.
+    with open(term["course"] / "results" / LAB / "grades.csv", newline="") as handle:
+        ours = {
+            r["student"]: (float(r["score"]), float(r["late_penalty"]), float(r["final_score"]))
+            for r in csv.DictReader(handle)
+        }
+    assert ours == exported
 
 
 def test_report_numbers_are_those_of_the_results_and_the_gradebook(term):
