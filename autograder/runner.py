@@ -63,6 +63,7 @@ from autograder.submissions import (
     load_submission,
     read_lab_source,
     read_timestamp,
+    tampered_checks,
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import Callbacks, Student
@@ -497,6 +498,9 @@ class Grader:
                 f"[{counter['done']}/{total}] {job.submission.student}: "
                 f"{document['score']:g}/{document['max_score']:g} in {elapsed:.1f} s"
             )
+            for note in document["notes"]:
+                if note.startswith("integrity:"):
+                    self._say(f"    {note}")
 
         threads = [
             threading.Thread(target=slot_loop, args=(i, s), daemon=True)
@@ -570,7 +574,7 @@ class Grader:
             return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started, log)
         cells = assemble(source, notebook)
         facts.missing = cells.missing
-        facts.notes = cells.notes
+        facts.notes = cells.notes + tampered_checks(sub.path.parent, self.lab.released_checks)
         log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         # Fresh jobs (lab 03's test classes) get the locked and answer cells, not extra ones.
         job_cells = [i for i, label in enumerate(cells.labels) if not label.startswith("extra")]

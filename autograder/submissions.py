@@ -49,6 +49,7 @@ class SourceCell:
     cell_type: str
     source: str
     points: float = 0.0
+    read_only: bool = False  # nbgrader's "locked": the student may not edit it
 
 
 @dataclass
@@ -102,6 +103,7 @@ def read_lab_source(path: Path) -> LabSource:
                 cell_type=str(cell.get("cell_type")),
                 source=cell_source(cell),
                 points=float(meta.get("points") or 0),
+                read_only=bool(meta.get("locked")),
             )
         )
     return LabSource(lab=path.stem, cells=cells)
@@ -124,6 +126,66 @@ def _grade_id(cell: Any) -> str | None:
     nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
     gid = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
     return gid if isinstance(gid, str) else None
+
+
+def _same_code(a: str, b: str) -> bool:
+    return [line.rstrip() for line in a.strip().splitlines()] == [
+        line.rstrip() for line in b.strip().splitlines()
+    ]
+
+
+def integrity_notes(source: LabSource, notebook: dict[str, Any]) -> list[str]:
+    """What the student changed that grading ignores anyway (locked code and check cells, and
+    the points), said so that an instructor sees the attempt: "integrity: ..." notes."""
+    found: dict[str, dict[str, Any]] = {}
+    for cell in notebook["cells"]:
+        gid = _grade_id(cell)
+        if gid and gid not in found:
+            found[gid] = cell
+    notes = []
+    for mine in source.cells:
+        if not mine.read_only or mine.kind == "answer" or mine.cell_type != "code":
+            continue
+        theirs = found.get(mine.grade_id)
+        if theirs is None:
+            notes.append(
+                f"integrity: the locked cell `{mine.grade_id}` was deleted; the lab's own "
+                "version was used"
+            )
+            continue
+        if not _same_code(cell_source(theirs), mine.source):
+            notes.append(
+                f"integrity: the locked cell `{mine.grade_id}` was edited; the lab's own "
+                "version was used"
+            )
+        points = theirs.get("metadata", {}).get("nbgrader", {}).get("points")
+        if mine.kind == "check" and points is not None and points != mine.points:
+            notes.append(
+                f"integrity: the points of `{mine.grade_id}` were changed from {mine.points:g} "
+                f"to {points}; the lab's own points count"
+            )
+    return notes
+
+
+def tampered_checks(submitted: Path, released_checks: Path) -> list[str]:
+    """The public check files of the student's folder that differ from the released ones
+    (grading runs the lab's own copies): "integrity: ..." notes."""
+    theirs = submitted / "checks"
+    if not theirs.is_dir() or not released_checks.is_dir():
+        return []
+    notes = []
+    for released in sorted(released_checks.glob("*.py")):
+        copy = theirs / released.name
+        try:
+            same = copy.read_bytes() == released.read_bytes()
+        except OSError:
+            same = True  # deleted or unreadable: the lab's own file runs, nothing to say
+        if copy.exists() and not same:
+            notes.append(
+                f"integrity: checks/{released.name} differs from the released one; the lab's "
+                "own checks ran"
+            )
+    return notes
 
 
 def assemble(source: LabSource, notebook: dict[str, Any]) -> Assembled:
@@ -184,6 +246,7 @@ def assemble(source: LabSource, notebook: dict[str, Any]) -> Assembled:
         add_extras(key)
     for gid in sorted(duplicates):
         result.notes.append(f"the answer cell `{gid}` appears more than once; the first one ran")
+    result.notes += integrity_notes(source, notebook)
     return result
 
 

@@ -185,3 +185,14 @@ def test_a_notebook_that_answers_slowly_is_cut_off_by_the_checking_deadline(redt
     assert any("ran past their limit of 20 s" in n for n in document["notes"])
     # ... and only that submission: the control graded after it kept its full marks.
     assert redteam["report"].documents["zz_control"]["score"] == sum(mc.POINTS.values())
+
+
+def test_tampering_is_neutralised_and_reported(redteam):
+    notes = redteam["report"].documents["edited_points_and_locked_cells"]["notes"]
+    integrity = [n for n in notes if n.startswith("integrity:")]
+    assert any("`setup` was edited" in n for n in integrity), notes
+    assert any("`q3_check` was edited" in n for n in integrity), notes
+    assert any("points of `q1_check` were changed from 1 to 1000" in n for n in integrity), notes
+    assert not any(
+        n.startswith("integrity:") for n in redteam["report"].documents["aa_control"]["notes"]
+    )
