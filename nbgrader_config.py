@@ -1,7 +1,10 @@
 # nbgrader reads this from the course root: solutions/ holds each lab's source, labs/ its release.
+import os
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
-c.CourseDirectory.root = "."
+# The folder of this file, absolute (a relative root makes every nbgrader command warn).
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "labs"
 c.CourseDirectory.submitted_directory = "submitted"

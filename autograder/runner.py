@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
+from filelock import FileLock, Timeout
 
 from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, Limits, hidden_seed
 from autograder.isolation.sandbox import (
@@ -69,10 +70,15 @@ from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import Callbacks, Student
 from prodev.course.layout import Course, CourseError, Lab
 from prodev.course.paths import PUBLIC_SEED, data_dir
+from prodev.errors import UserError
 from prodev.runtime.notebook import NotebookError
 
 Dataset = Callable[..., Path]
 logger = logging.getLogger(__name__)
+
+
+class GradingBusyError(UserError):
+    """Another grading run holds this lab's results folder."""
 
 
 def grading_key(lab: Lab, seed: int) -> str:
@@ -357,9 +363,25 @@ class Grader:
 
     # ---- entry point -------------------------------------------------------------------------
     def grade(self, submissions_dir: Path) -> BatchReport:
-        """Grade every submission in `submissions_dir` (nbgrader layout)."""
-        started = time.monotonic()
+        """Grade every submission in `submissions_dir` (nbgrader layout), one run per lab and
+        results folder at a time."""
         self.lab.validate()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.out.with_name(f".{self.out.name}.grading.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise GradingBusyError(
+                f"another `prodev grade` is grading {self.lab.name} into {self.out} right now: "
+                "wait for it to finish (its results are kept), or grade into another --out"
+            ) from None
+        try:
+            return self._grade(submissions_dir)
+        finally:
+            lock.release()
+
+    def _grade(self, submissions_dir: Path) -> BatchReport:
+        started = time.monotonic()
         source = read_lab_source(self.lab.source_notebook)
         everyone = find_submissions(Path(submissions_dir), self.lab.name)
         submissions = select_submissions(everyone, self.shard, lambda s: s.student)

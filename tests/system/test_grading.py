@@ -216,3 +216,15 @@ def test_lab04_grading_survives_a_kill_and_finishes_on_rerun(tmp_path, wait_unti
     assert checksums(root / "submitted") == before
     feedback = prodev("feedback", lab, "--root", str(root))
     assert feedback.returncode == 0 and len(feedback.stdout.split()) == 4
+
+
+def test_a_second_run_on_the_same_lab_and_folder_is_refused(mini_course: Path):
+    from filelock import FileLock
+
+    from autograder.runner import GradingBusyError
+
+    run = grader(mini_course)
+    with FileLock(run.out.with_name(f".{run.out.name}.grading.lock")):  # a run in progress
+        with pytest.raises(GradingBusyError, match="another `prodev grade` is grading"):
+            run.grade(mini_course / "submitted")
+    assert not run.out.exists() or not list(run.out.glob("*.json"))
