@@ -41,6 +41,7 @@ from autograder.isolation.sandbox import (
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
 from autograder.logs import SubmissionLog, submission_log
+from autograder.results.changes import NEW, describe_change, summarise_reasons, why_graded
 from autograder.results.document import (
     RESULTS_VERSION,
     ResultsDocument,
@@ -112,6 +113,8 @@ class BatchReport:
     wall_seconds: float = 0.0
     sandbox: str = ""
     overheads: list[float] = field(default_factory=list)  # per graded submission, seconds
+    reasons: dict[str, str] = field(default_factory=dict)  # why each graded one was graded
+    changes: list[str] = field(default_factory=list)  # "ann: 28 -> 30 (q3 2 -> 4)"
 
 
 @dataclass
@@ -346,6 +349,8 @@ class Grader:
         force: bool = False,
         progress: TextIO | None = None,
         shard: Shard | None = None,
+        students: frozenset[str] | None = None,
+        dry_run: bool = False,
     ):
         self.course = Course.load(root)
         self.lab = Lab(self.course, lab)
@@ -360,6 +365,8 @@ class Grader:
         self.force = force
         self.progress = progress if progress is not None else sys.stderr
         self.shard = shard  # grade only this shard's students (see autograder/results/shards.py)
+        self.students = students  # only these, graded again even if nothing changed
+        self.dry_run = dry_run  # say what would be graded and why, grade nothing
 
     # ---- entry point -------------------------------------------------------------------------
     def grade(self, submissions_dir: Path) -> BatchReport:
@@ -386,17 +393,23 @@ class Grader:
         everyone = find_submissions(Path(submissions_dir), self.lab.name)
         submissions = select_submissions(everyone, self.shard, lambda s: s.student)
         key = grading_key(self.lab, self.hidden_seed)
+        if self.students is not None:
+            unknown = sorted(self.students - {s.student for s in submissions})
+            if unknown:
+                raise CourseError(
+                    f"no submission of {self.lab.name} from {', '.join(unknown)} in "
+                    f"{submissions_dir}: check the student ids (folder names there)"
+                )
+            submissions = [s for s in submissions if s.student in self.students]
         report = BatchReport(self.lab.name, self.out)
         todo: list[tuple[Submission, str]] = []
+        previous_documents: dict[str, ResultsDocument] = {}
         for sub in submissions:
             sha = sub.sha256()
             previous = read_results_if_valid(self.out / f"{sub.student}.json")
-            if (
-                not self.force
-                and previous
-                and previous.get("submission_sha256") == sha
-                and previous.get("grading_key") == key
-            ):
+            asked = self.force or self.students is not None
+            why = why_graded(previous, sha, key, asked)
+            if why is None and previous is not None:
                 submitted_at, _problem = submission_time(sub)
                 if submitted_at and previous.get("timestamp") != submitted_at:
                     previous["timestamp"] = submitted_at  # resubmitted, same bytes
@@ -406,17 +419,34 @@ class Grader:
                 submission_log(sub.student, "-").debug("unchanged since the last run: not graded")
             else:
                 todo.append((sub, sha))
+                report.reasons[sub.student] = why or NEW
+                if previous is not None:
+                    previous_documents[sub.student] = previous
         of_shard = (
             f" (shard {self.shard} of {len(everyone)} in all)" if self.shard is not None else ""
         )
+        reasons = summarise_reasons(report.reasons)
         self._say(
             f"{self.lab.name}: {len(submissions)} submission{'s' * (len(submissions) != 1)}"
-            f"{of_shard}, {len(todo)} to grade, "
+            f"{of_shard}, {len(todo)} to grade{f' ({reasons})' if reasons else ''}, "
             f"{len(report.reused)} already graded"
         )
+        if self.dry_run:
+            for sub, _sha in todo:
+                self._say(f"  would grade {sub.student}: {report.reasons[sub.student]}")
+            return report
         if todo:
             self.out.mkdir(parents=True, exist_ok=True)
             self._grade_batch(todo, source, key, report)
+        for student, old in sorted(previous_documents.items()):
+            new = report.documents.get(student)
+            change = describe_change(student, old, new) if new is not None else None
+            if change:
+                report.changes.append(change)
+        if report.changes:
+            self._say("grades that changed:")
+            for change in report.changes:
+                self._say(f"  {change}")
         self._write_summaries(report, source, submissions)
         report.wall_seconds = time.monotonic() - started
         return report

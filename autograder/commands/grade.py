@@ -1,5 +1,5 @@
 """prodev grade LAB [--submissions DIR] [--out OUT] [--jobs N] [--sandbox MODE] [--timeout S]
-[--shard I/N]"""
+[--force] [--student ID ...] [--dry-run] [--shard I/N]"""
 
 import sys
 from pathlib import Path
@@ -48,6 +48,17 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--force", action="store_true", help="regrade submissions graded before")
     p.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="grade only this student, again even if nothing changed (repeatable)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say which submissions would be graded and why, and grade nothing",
+    )
+    p.add_argument(
         "--shard",
         metavar="I/N",
         help="grade only shard I of N (I from 0): students sorted by id, every N-th from the I-th; "
@@ -77,8 +88,12 @@ def run(args) -> int:
         limits=Limits().with_timeout(args.timeout),
         force=args.force,
         shard=shard,
+        students=frozenset(args.student) if args.student else None,
+        dry_run=args.dry_run,
     )
     report = grader.grade(submissions)
+    if args.dry_run:
+        return 0
     documents = list(report.documents.values())
     if documents:
         print(format_table(documents))

@@ -20,6 +20,7 @@ from autograder.config import Limits
 from autograder.results.feedback import write_feedback
 from autograder.results.gradebook import read_scores
 from autograder.runner import Grader
+from prodev.course.layout import CourseError
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITS = Limits(timeout=10, request_timeout=5)
@@ -116,6 +117,8 @@ def test_rerun_grades_only_changed_submissions(batch):
     assert report.graded == ["carol"]
     assert sorted(report.reused) == ["alice", "bob", "dave"]
     assert report.documents["carol"]["score"] == 6
+    assert report.reasons == {"carol": "resubmitted"}
+    assert len(report.changes) == 1 and report.changes[0].startswith("carol: 5 -> 6 (q")
 
 
 def test_feedback_pages_show_messages_but_nothing_hidden(batch):
@@ -228,3 +231,25 @@ def test_a_second_run_on_the_same_lab_and_folder_is_refused(mini_course: Path):
         with pytest.raises(GradingBusyError, match="another `prodev grade` is grading"):
             run.grade(mini_course / "submitted")
     assert not run.out.exists() or not list(run.out.glob("*.json"))
+
+
+def test_a_changed_check_says_why_everyone_is_regraded_and_one_student_can_go_first(batch):
+    root, _, _ = batch
+    hidden = root / "autograder" / "checks" / mc.LAB / "test_hidden.py"
+    original = hidden.read_text()
+    hidden.write_text(original + "\n# reworded\n")
+    try:
+        out = root / "results" / mc.LAB
+        before = {p.name: p.read_bytes() for p in out.glob("*.json")}
+        planned = grader(root, gradebook=False, dry_run=True).grade(root / "submitted")
+        assert planned.graded == [] and set(planned.reasons.values()) == {
+            "the lab's checks or hidden seed changed"
+        }
+        assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before  # nothing written
+        only_bob = grader(root, gradebook=False, students=frozenset({"bob"}))
+        report = only_bob.grade(root / "submitted")
+        assert report.graded == ["bob"] and report.changes == []  # same grade as before
+        with pytest.raises(CourseError, match="no submission of lab90_mini from zed"):
+            grader(root, students=frozenset({"zed"})).grade(root / "submitted")
+    finally:
+        hidden.write_text(original)
