@@ -409,7 +409,7 @@ class Grader:
             previous = read_results_if_valid(self.out / f"{sub.student}.json")
             asked = self.force or self.students is not None
             why = why_graded(previous, sha, key, asked)
-            if why is None and previous is not None:
+            if why is None and previous is not None:  # its last results still hold
                 submitted_at, _problem = submission_time(sub)
                 if submitted_at and previous.get("timestamp") != submitted_at:
                     previous["timestamp"] = submitted_at  # resubmitted, same bytes
