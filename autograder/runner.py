@@ -82,6 +82,13 @@ class GradingBusyError(UserError):
     """Another grading run holds this lab's results folder."""
 
 
+class GradingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: what was graded is saved (results, grades.csv, gradebook)."""
+
+    def __init__(self, saved: int, total: int):
+        super().__init__(f"{saved} of {total} saved; rerun to finish")
+
+
 def grading_key(lab: Lab, seed: int) -> str:
     """A hash of everything that decides grades: the source notebook, every check file and the
     hidden seed. A results file graded under another key is graded again."""
@@ -437,7 +444,11 @@ class Grader:
             return report
         if todo:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._grade_batch(todo, source, key, report)
+            try:
+                self._grade_batch(todo, source, key, report)
+            except KeyboardInterrupt:
+                self._write_summaries(report, source, submissions)
+                raise GradingInterrupted(len(report.graded), len(todo)) from None
         for student, old in sorted(previous_documents.items()):
             new = report.documents.get(student)
             change = describe_change(student, old, new) if new is not None else None

@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"prodev {args.command}: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # one line, no traceback: what was saved, if anything
+        print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130
     finally:
         if saved_home is None:

@@ -343,6 +343,8 @@ def run_checks(
             code = pytest.main(args, plugins=[plugin])
     finally:
         _forget_check_modules(paths)
+    if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: pytest caught it, the caller should too
+        raise KeyboardInterrupt
     if code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,

@@ -253,3 +253,28 @@ def test_a_changed_check_says_why_everyone_is_regraded_and_one_student_can_go_fi
             grader(root, students=frozenset({"zed"})).grade(root / "submitted")
     finally:
         hidden.write_text(original)
+
+
+def test_ctrl_c_saves_what_was_graded_and_says_so_in_one_line(tmp_path, wait_until):
+    lab = "lab04_advanced_sql"
+    root = _lab04_course(tmp_path)
+    _lab04_submissions(root, {"ann": True, "ben": False, "cat": True, "dan": False})
+    out = root / "results" / lab
+    argv = [sys.executable, "-m", "prodev", "grade", lab, "--root", str(root), "--jobs", "1",
+            "--sandbox", "bwrap", "--timeout", "30"]  # fmt: skip
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # fmt: skip
+    wait_until(lambda: list(out.glob("*.json")) or run.poll() is not None, timeout=240,
+               interval=0.2, what="a first result (or the end of the run)")  # fmt: skip
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    _stdout, stderr = run.communicate(timeout=120)
+    saved = sorted(p.stem for p in out.glob("*.json"))
+    if run.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert run.returncode == 130, stderr
+    assert "Traceback" not in stderr and "pytest exit" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f"interrupted: {len(saved)} of 4 saved; rerun to finish"
+    )
+    with open(out / "grades.csv", newline="") as handle:  # written for what was saved
+        assert sorted(r["student"] for r in csv.DictReader(handle)) == saved
