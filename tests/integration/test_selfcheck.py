@@ -265,3 +265,22 @@ def test_the_points_line_names_what_hidden_checks_carry(lab):
         "public checks: 4 of 4 points; hidden checks at grading make up the other 2 "
         "of the 6 points in the headings"
     ) in result.stdout
+
+
+def test_a_check_cell_says_what_hidden_checks_carry(lab):
+    """In the notebook, the lab beside the kernel's folder gives the headings' points."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [check_cell("q1", 5)]
+    nbformat.write(nb, lab / "lab" / "lab.ipynb")  # named like its folder, as labs are
+    source = "import prodev\nprodev.check('q1')"
+    shown = run_cells(["double = lambda n: n * 2", source], workdir=lab / "lab").output
+    assert (
+        "public checks: 3 of 3 points; hidden checks at grading make up the other 2 "
+        "of the 5 points in the headings"
+    ) in shown
+    from prodev.checking.checkrun import CheckResult
+    from prodev.checking.selfcheck import Report, heading_points_beside
+
+    failed = CheckResult("q1", "test_double_of_three", 3, False, "wrong", hidden=False)
+    html = Report([failed], heading_points_beside(lab / "lab"))._repr_html_()
+    assert "public checks: 0 of 3 points; hidden checks at grading make up the other 2" in html
