@@ -115,22 +115,16 @@ def question_points(nb: dict[str, Any]) -> dict[str, float]:
     return points
 
 
-# An error line is cut here, at a word boundary: one line in a table, not a traceback.
-ERROR_LINE_CHARS = 400
-
-
 def describe_cell_error(exc: BaseException) -> str:
     """The first line of a cell's error, as a student would read it: `SyntaxError: invalid
-    syntax (line 3)`, `NameError: name 'x' is not defined`."""
+    syntax (line 3)`, `NameError: name 'x' is not defined`, a SQL error with its `LINE n:`."""
+    from prodev.runtime.errortext import first_line
+
     if isinstance(exc, SyntaxError):  # its str() names the file "<cell>", which says nothing
         where = f" (line {exc.lineno})" if exc.lineno else ""
-        text = f"{type(exc).__name__}: {exc.msg}{where}"
-    else:
-        lines = str(exc).strip().splitlines()
-        text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-    if len(text) > ERROR_LINE_CHARS:
-        text = text[:ERROR_LINE_CHARS].rsplit(" ", 1)[0] + " …"
-    return text
+        return f"{type(exc).__name__}: {exc.msg}{where}"
+    text = first_line(str(exc), limit=400)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @dataclass
