@@ -148,3 +148,13 @@ def test_a_busy_port_is_named_with_the_way_to_pick_another(tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"port {port} is busy" in result.stderr
     assert "make lab PORT=" in result.stderr and "prodev lab --port" in result.stderr
+
+
+def test_another_port_is_documented_where_students_look():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=root, capture_output=True, text=True
+    )
+    assert "make lab PORT=8899" in shown.stdout, shown.stdout
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as readme:
+        assert "make lab PORT=8899" in readme.read()
