@@ -7,6 +7,7 @@ group of its own, so stopping it also stops whatever the notebook started."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -27,6 +28,10 @@ DEFAULT_TIMEOUT = 60.0
 # Runs of the notebook at most: after a cell or a question runs out of time, the notebook runs
 # again without it (as grading does).
 MAX_RUNS = 3
+
+# Seconds for the child to import IPython, jupysql and DuckDB before the first cell runs (as
+# grading allows a sandbox to start): not the notebook's time.
+STARTUP_SECONDS = 90.0
 
 TOO_SLOW = "look for a loop that never ends, or work that grows too fast"
 
@@ -170,6 +175,8 @@ class _Watcher:
         args = (sender, path, questions, skip_cells, skip_questions)
         child = context.Process(target=_child, args=args, daemon=True)
         child.start()
+        with contextlib.suppress(OSError):  # the child does it too: whichever runs first wins
+            os.setpgid(child.pid, child.pid)
         sender.close()
         try:
             return self._follow(receiver, child)
@@ -178,7 +185,7 @@ class _Watcher:
             receiver.close()
 
     def _follow(self, receiver: Connection, child) -> tuple[str, Any]:
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + STARTUP_SECONDS
         cell: int | None = None
         checking: str | None = None
         started = time.monotonic()
@@ -189,7 +196,7 @@ class _Watcher:
                     self._end_question_line(f"stopped after {self.timeout:g} s")
                     return "question", checking
                 self.say(f"stopped after {self.timeout:g} s")
-                return "cell", cell
+                return ("cell", cell) if cell is not None else ("crashed", None)
             if not receiver.poll(min(left, 0.5)):
                 if not child.is_alive() and not receiver.poll(0):
                     self._end_question_line("stopped")
@@ -205,11 +212,16 @@ class _Watcher:
                 self.labels = message[1]
                 self.say(f"running the notebook ({len(self.labels)} code cells) ... ", end="")
             elif kind == "cell":
+                if cell is None:  # the first cell: the notebook's time starts now
+                    started = time.monotonic()
+                    deadline = started + self.timeout
                 cell = message[1]
             elif kind == "ran":
                 self.cell_errors = message[1]
                 self.say(f"done in {time.monotonic() - started:.1f} s")
                 cell = None
+                # pytest starts and collects the checks: not the student's time either.
+                deadline = time.monotonic() + STARTUP_SECONDS
             elif kind == "planned":
                 self.plans.update({p.nodeid: p for p in message[1]})
             elif kind == "check":
@@ -237,10 +249,10 @@ class _Watcher:
 def _stop(child) -> None:
     """Stop the child and every process of its group, if any is left."""
     if child.pid is not None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    if child.is_alive():
+        child.kill()
     child.join(timeout=10)
 
 
@@ -286,9 +298,13 @@ def check_notebook(
             if {p.question for p in watcher.plans.values()} <= skip_questions:
                 break
         else:
+            where_text = ""
+            if isinstance(where, int) and where <= len(watcher.labels):
+                where_text = f" while running {watcher.labels[where - 1]}"
+            elif where in watcher.plans:
+                where_text = f" while checking {watcher.plans[where].question}"
             stopped.append(
-                "the notebook's process ended unexpectedly"
-                + (f" while running {watcher.labels[where - 1]}" if isinstance(where, int) else "")
+                f"the notebook's process ended unexpectedly or did not respond{where_text}"
             )
             break
         watcher.say("running again without it")
