@@ -284,3 +284,17 @@ def test_a_check_cell_says_what_hidden_checks_carry(lab):
     failed = CheckResult("q1", "test_double_of_three", 3, False, "wrong", hidden=False)
     html = Report([failed], heading_points_beside(lab / "lab"))._repr_html_()
     assert "public checks: 0 of 3 points; hidden checks at grading make up the other 2" in html
+
+
+def test_only_a_real_error_in_the_answer_cell_is_blamed():
+    """The placeholder's NotImplementedError already reads "not answered yet" in the check."""
+    from prodev.checking.checkrun import CheckResult
+    from prodev.commands.check import _blame_the_answer_cell
+
+    failed = CheckResult("q1", "test_x", 1, False, "`f` is not defined", hidden=False)
+    placeholder = {"q1": "raised NotImplementedError"}
+    assert _blame_the_answer_cell(failed, placeholder) is failed
+    blamed = _blame_the_answer_cell(failed, {"q1": "raised ValueError: bad"})
+    assert blamed.message.startswith("q1's answer cell raised ValueError: bad: fix that first")
+    passed = CheckResult("q1", "test_y", 1, True, "", hidden=False)
+    assert _blame_the_answer_cell(passed, {"q1": "raised ValueError: bad"}) is passed
