@@ -270,15 +270,16 @@ def check_notebook(
     skip_cells: set[int] = set()
     skip_questions: set[str] = set()
     stopped: list[str] = []
-    for _ in range(MAX_RUNS):
+    for run in range(MAX_RUNS):
+        if run > 0:
+            watcher.say("running again without it")
         outcome, where = watcher.run_once(path, wanted, skip_cells, skip_questions)
         if outcome == "done":
             break
         if outcome == "cell" and where is not None:
             label = watcher.labels[where - 1] if where <= len(watcher.labels) else f"cell {where}"
             stopped.append(
-                f"{label} did not finish within {timeout:g} s and was stopped ({TOO_SLOW}); "
-                "the notebook ran again without it"
+                f"{label} did not finish within {timeout:g} s and was stopped ({TOO_SLOW})"
             )
             skip_cells.add(where)
         elif outcome == "question" and where in watcher.plans:
@@ -307,7 +308,6 @@ def check_notebook(
                 f"the notebook's process ended unexpectedly or did not respond{where_text}"
             )
             break
-        watcher.say("running again without it")
     else:
         stopped.append(f"gave up after {MAX_RUNS} runs of the notebook")
     results = []

@@ -222,11 +222,16 @@ def test_prodev_check_stops_an_endless_loop_and_goes_on(lab):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "q2's answer cell did not finish within 5 s and was stopped" in result.stdout
     assert "your code did not answer within 5 s" in result.stdout
-    assert "q2's answer cell did not finish within 5 s: fix that first" in result.stdout
     # Progress, on stderr: a run stopped in q2's cell, one stopped in q1's check, a last one.
     assert result.stderr.count("running the notebook (2 code cells) ...") == 3
     assert "checking q1 ... stopped after 5 s" in result.stderr
-    assert "checking q2 ... 0 of 1 checks passed" in result.stderr
+    # q2's own check is quick, but how quick depends on the machine: if it finished, its message
+    # blames the answer cell that was stopped.
+    assert "checking q2 ... " in result.stderr
+    assert (
+        "q2's answer cell did not finish within 5 s: fix that first" in result.stdout
+        or "checking q2 ... stopped" in result.stderr
+    ), result.stdout
 
 
 def test_prodev_check_names_the_answer_cell_that_raised(lab):
@@ -298,3 +303,11 @@ def test_only_a_real_error_in_the_answer_cell_is_blamed():
     assert blamed.message.startswith("q1's answer cell raised ValueError: bad: fix that first")
     passed = CheckResult("q1", "test_y", 1, True, "", hidden=False)
     assert _blame_the_answer_cell(passed, {"q1": "raised ValueError: bad"}) is passed
+
+
+def test_prodev_check_limits_time_as_grading_does():
+    from autograder.config import Limits
+    from prodev.checking.watched import DEFAULT_TIMEOUT
+    from prodev.commands.check import _DEFAULT_TIMEOUT
+
+    assert _DEFAULT_TIMEOUT == DEFAULT_TIMEOUT == Limits.timeout
