@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 data: setup ## Build the StayHub dataset the lessons use
 	$(BIN)/prodev data
 
-lab: setup data ## Set up, build the data and start JupyterLab on http://127.0.0.1:8888/lab
+lab: setup data ## Set up, build the data, start JupyterLab on http://127.0.0.1:8888/lab (another port: make lab PORT=8899)
 	$(BIN)/prodev lab --port $(PORT)
 
 test: setup ## Set up and run the whole test suite (what CI runs)

@@ -46,12 +46,22 @@ def checks_dir_for(lab_dir: Path) -> Path:
     return checks
 
 
+def public_plugin_arguments(
+    namespace: Mapping[str, Any], questions: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """What a ChecksPlugin for the public checks of a self-check is made of."""
+    return {
+        "student": InProcessStudent(namespace),
+        "dataset": _dataset,
+        "public_seed": PUBLIC_SEED,
+        "questions": questions,
+    }
+
+
 def run_public_checks(
     namespace: Mapping[str, Any], lab_dir: Path, questions: Iterable[str] | None = None
 ) -> list[CheckResult]:
-    plugin = ChecksPlugin(
-        InProcessStudent(namespace), _dataset, public_seed=PUBLIC_SEED, questions=questions
-    )
+    plugin = ChecksPlugin(**public_plugin_arguments(namespace, questions))
     results = run_checks([checks_dir_for(lab_dir)], plugin)
     if questions and not results:
         raise NoChecksError(f"no checks found for {', '.join(questions)} in {lab_dir / 'checks'}")
@@ -68,8 +78,37 @@ def summarise(results: list[CheckResult]) -> dict[str, dict[str, float]]:
     return totals
 
 
-def format_table(results: list[CheckResult]) -> str:
-    """A plain-text table: question, points, result, message."""
+def points_line(results: list[CheckResult], heading_points: Mapping[str, float] | None) -> str:
+    """What the public checks scored, and how that relates to the points in the questions'
+    headings: public checks carry part of each question's points, hidden ones the rest."""
+    total = sum(r.score for r in results)
+    possible = sum(r.points for r in results)
+    line = f"public checks: {total:g} of {possible:g} points"
+    asked = {r.question for r in results}
+    headings = sum(v for q, v in (heading_points or {}).items() if q in asked)
+    if headings > possible:
+        line += (
+            f"; hidden checks at grading make up the other {headings - possible:g} "
+            f"of the {headings:g} points in the headings"
+        )
+    return line
+
+
+def heading_points_beside(lab_dir: Path) -> dict[str, float]:
+    """The questions' points from the lab notebook in `lab_dir` (named like the folder), if any."""
+    from prodev.runtime.notebook import question_points, read_notebook
+
+    path = Path(lab_dir) / f"{Path(lab_dir).name}.ipynb"
+    try:
+        return question_points(read_notebook(path))
+    except UserError:
+        return {}
+
+
+def format_table(
+    results: list[CheckResult], heading_points: Mapping[str, float] | None = None
+) -> str:
+    """A plain-text table: question, points, result, message; then the totals."""
     rows = [("question", "points", "result", "check / message")]
     for r in results:
         pts = f"{r.score:g}/{r.points:g}"
@@ -81,25 +120,27 @@ def format_table(results: list[CheckResult]) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
         for row in rows
     ]
-    total = sum(r.score for r in results)
-    possible = sum(r.points for r in results)
     passed = sum(r.passed for r in results)
-    lines.append(f"{passed} of {len(results)} checks passed, {total:g}/{possible:g} points")
+    lines.append(f"{passed} of {len(results)} checks passed")
+    lines.append(points_line(results, heading_points))
     return "\n".join(lines)
 
 
 class Report:
     """The results of a check cell; shown as a table in JupyterLab, as text elsewhere."""
 
-    def __init__(self, results: list[CheckResult]):
+    def __init__(
+        self, results: list[CheckResult], heading_points: Mapping[str, float] | None = None
+    ):
         self.results = results
+        self.heading_points = heading_points
 
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
 
     def __repr__(self) -> str:
-        return format_table(self.results)
+        return format_table(self.results, self.heading_points)
 
     def _repr_html_(self) -> str:
         rows = []
@@ -112,13 +153,10 @@ class Report:
                 f"{r.score:g}/{r.points:g}</td><td><code>{html.escape(r.name)}</code></td>"
                 f"<td style='text-align:left'>{msg}</td></tr>"
             )
-        total = sum(r.score for r in self.results)
-        possible = sum(r.points for r in self.results)
         return (
             "<table><thead><tr><th>question</th><th>points</th><th>check</th><th>message</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<p><b>{total:g}/{possible:g}</b> points from the public checks"
-            " (grading adds hidden checks on other data).</p>"
+            f"<p>{html.escape(points_line(self.results, self.heading_points))}</p>"
         )
 
 
@@ -137,7 +175,7 @@ def check(*questions: str) -> None:
             "prodev.check() runs inside a notebook; use `prodev check NOTEBOOK` in a terminal"
         )
     results = run_public_checks(shell.user_ns, Path.cwd(), questions or None)
-    report = Report(results)
+    report = Report(results, heading_points_beside(Path.cwd()))
     display(report)
     if not report.passed:
         failed = [r for r in results if not r.passed]

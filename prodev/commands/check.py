@@ -1,7 +1,12 @@
-"""prodev check NOTEBOOK [--json] [--question Q]"""
+"""prodev check NOTEBOOK [--json] [--question Q] [--timeout S]"""
 
 import json
+import sys
 from pathlib import Path
+
+from prodev.errors import UserError
+
+_DEFAULT_TIMEOUT = 60.0  # the same as prodev.checking.watched.DEFAULT_TIMEOUT (imported late)
 
 
 def add_parser(sub) -> None:
@@ -13,39 +18,64 @@ def add_parser(sub) -> None:
     )
     p.add_argument("-q", "--question", action="append", help="only this question (repeatable)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=_DEFAULT_TIMEOUT,
+        metavar="S",
+        help="seconds the notebook's cells may run, all together, and each question's checks "
+        f"(default {_DEFAULT_TIMEOUT:g}, as for grading); what runs longer is stopped",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from prodev.checking.selfcheck import format_table, run_public_checks, summarise
-    from prodev.runtime.notebook import (
-        close_sql_connections,
-        code_to_run,
-        read_notebook,
-        run_cells,
-    )
+    from prodev.checking.selfcheck import format_table, summarise
+    from prodev.checking.watched import check_notebook
+    from prodev.runtime.notebook import question_points, read_notebook
 
+    if args.timeout <= 0:
+        raise UserError("--timeout must be a positive number of seconds")
     path: Path = args.notebook.resolve()
-    nb = read_notebook(path)
-    execution = run_cells(code_to_run(nb), path.parent)
-    try:
-        results = run_public_checks(execution.namespace, path.parent, args.question)
-    finally:
-        close_sql_connections()
+    headings = question_points(read_notebook(path))  # says at once if it is no notebook
+    # Progress goes to stderr, so that --json keeps stdout to the JSON alone.
+    run = check_notebook(path, args.question, args.timeout, progress=sys.stderr)
+    if args.question and not run.results:
+        raise UserError(f"no checks found for {', '.join(args.question)} in {path.parent}/checks")
+    results = [_blame_the_answer_cell(r, run.answer_problems) for r in run.results]
     if args.json:
         print(
             json.dumps(
                 {
                     "notebook": str(args.notebook),
-                    "cell_errors": execution.errors,
+                    "cell_errors": run.cell_errors,
+                    "stopped": run.stopped,
                     "questions": summarise(results),
+                    "question_points": headings,
                     "checks": [r.to_dict() for r in results],
                 },
                 indent=2,
             )
         )
     else:
-        for error in execution.errors:
-            print(f"note: {error}")
-        print(format_table(results))
+        for line in run.stopped:
+            print(f"stopped: {line}")
+        for error in run.cell_errors:
+            print(f"cell error: {error}")
+        print(format_table(results, headings))
     return 0 if results and all(r.passed for r in results) else 1
+
+
+def _blame_the_answer_cell(result, answer_problems: dict[str, str]):
+    """A failed check of a question whose answer cell raised (or was stopped) says so first:
+    "`q1` is not defined" alone sends a student looking for a cell they did run."""
+    problem = answer_problems.get(result.question)
+    if result.passed or problem is None or problem == "raised NotImplementedError":
+        return result  # the placeholder: the check's own message says "not answered yet"
+    from dataclasses import replace
+
+    return replace(
+        result,
+        message=f"{result.question}'s answer cell {problem}: fix that first "
+        f"(the check then said: {result.message})",
+    )

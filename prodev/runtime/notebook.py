@@ -74,14 +74,57 @@ def is_self_check_call(source: str) -> bool:
 
 def code_to_run(nb: dict[str, Any]) -> list[str]:
     """The code cells a grader or self-check executes: all but the cells that run checks."""
-    return [
-        cell_source(c)
+    return [source for _, source in labelled_code_to_run(nb)]
+
+
+def labelled_code_to_run(nb: dict[str, Any]) -> list[tuple[str, str]]:
+    """`code_to_run` with a name for each cell that a student recognises: "q3's answer cell"
+    for an answer cell (by its nbgrader grade id), "the setup cell", else "code cell N"
+    (N counts the cells that run, from 1)."""
+    cells = [
+        c
         for c in nb["cells"]
         if isinstance(c, dict)
         and c.get("cell_type") == "code"
         and not is_check_cell(c)
         and not is_self_check_call(cell_source(c))
     ]
+    return [(_cell_label(c, index), cell_source(c)) for index, c in enumerate(cells, start=1)]
+
+
+def _cell_label(cell: dict[str, Any], index: int) -> str:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    if isinstance(grade_id, str) and meta.get("solution") and re.fullmatch(r"q\w+", grade_id):
+        return f"{grade_id}'s answer cell"
+    if grade_id == "setup":
+        return "the setup cell"
+    return f"code cell {index}"
+
+
+def question_points(nb: dict[str, Any]) -> dict[str, float]:
+    """Each question's points as its check cell carries them (`qN_check`, the heading's figure)."""
+    points: dict[str, float] = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if is_check_cell(cell) and isinstance(grade_id, str) and grade_id.endswith("_check"):
+            value = meta.get("points")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                points[grade_id.removesuffix("_check")] = float(value)
+    return points
+
+
+def describe_cell_error(exc: BaseException) -> str:
+    """The first line of a cell's error, as a student would read it: `SyntaxError: invalid
+    syntax (line 3)`, `NameError: name 'x' is not defined`, a SQL error with its `LINE n:`."""
+    from prodev.runtime.errortext import first_line
+
+    if isinstance(exc, SyntaxError):  # its str() names the file "<cell>", which says nothing
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        return f"{type(exc).__name__}: {exc.msg}{where}"
+    text = first_line(str(exc), limit=400)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 @dataclass
@@ -98,12 +141,14 @@ def run_cells(
     workdir: Path,
     sink: TextIO | None = None,
     before_cell: Callable[[int], None] | None = None,
+    labels: list[str] | None = None,
 ) -> Execution:
     """Run `sources` in a fresh IPython shell in `workdir`; a failing cell doesn't stop the rest.
 
     Printed output goes to `sink` (a StringIO by default; the grader passes a size-capped one).
     `before_cell(index)` is called before each cell runs (index from 1), so a supervisor can tell
-    which cell was running if the process dies.
+    which cell was running if the process dies. An error line starts with the cell's label
+    (`labels[i]`, default "code cell N") and gives the first line of the error.
     """
     os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
     os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
@@ -124,7 +169,8 @@ def run_cells(
                 result = shell.run_cell(source, store_history=False, silent=False)
                 exc = result.error_before_exec or result.error_in_exec
                 if exc is not None:
-                    errors.append(f"code cell {index}: {type(exc).__name__}: {str(exc)[:200]}")
+                    label = labels[index - 1] if labels else f"code cell {index}"
+                    errors.append(f"{label}: {describe_cell_error(exc)}")
     finally:
         os.chdir(old)
     output = sink.getvalue() if hasattr(sink, "getvalue") else ""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from prodev.runtime import answers
+from prodev.runtime.errortext import first_line
 from prodev.runtime.registry import Registry, default_registry
 
 
@@ -88,7 +89,7 @@ def _describe_exception(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if f.filename.startswith("<")]  # notebook cells, not library code
     where = f" (line {own[-1].lineno} of your code)" if own else ""
-    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    text = first_line(str(exc))
     return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
 
 

@@ -233,3 +233,18 @@ def test_prodev_api_command_reports_bad_switches():
     )
     assert result.returncode == 2
     assert "rate limit must look like N/SECONDS" in result.stderr
+
+
+def test_the_second_server_message_reaches_the_student_whole(tmp_path):
+    """The error line of the cell that starts a second server (what `prodev check` and
+    grading show) keeps the whole sentence, down to the way out."""
+    from prodev.runtime.notebook import run_cells
+
+    cells = [
+        "import prodev\napi = prodev.practice_api(seed=42)",
+        "prodev.practice_api(seed=7)",
+        "api.stop()",
+    ]
+    errors = run_cells(cells, tmp_path).errors
+    assert len(errors) == 1 and errors[0].startswith("code cell 2: PracticeAPIError: "), errors
+    assert errors[0].endswith("or run one in a terminal with `prodev api --port P`"), errors

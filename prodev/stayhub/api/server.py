@@ -78,9 +78,9 @@ class PracticeAPI:
             if _running is not None:
                 raise PracticeAPIError(
                     f"a practice API is already running in this process at {_running.url}: "
-                    "stop it first (leave its `with` block, call its .stop() or "
-                    "prodev.stayhub.api.stop_running()), or run another one in a separate process "
-                    "with `prodev api --port P`"
+                    "stop it first (leave its `with` block or call "
+                    "`prodev.stayhub.api.stop_running()`), or run one in a terminal with "
+                    "`prodev api --port P`"
                 )
             _running = self
         try:
