@@ -670,6 +670,9 @@ class Grader:
             for kept in recorded.kept:
                 self._say(str(kept))
             documents = record_lateness(self.out, documents, recorded.late)
+            for document in documents:  # the report says what the files say
+                if document["student"] in report.documents:
+                    report.documents[document["student"]] = document
             graded = {d["student"] for d in documents}
             copy_for_formgrader(
                 self.lab,
