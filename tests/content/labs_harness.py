@@ -251,6 +251,17 @@ class CrossCheck:
     results: tuple[CheckResult, ...]
 
 
+# Questions whose answer is built from earlier answers, as their wording says (lab 02 q6 composes
+# the student's own retry and transactional): a wrong answer there rightly costs points here too,
+# so those wrong answers are not put beside this question's checks.
+BUILDS_ON: dict[str, dict[str, set[str]]] = {"lab02_decorators": {"q6": {"q3", "q4"}}}
+
+
+def builds_on(lab_name: str, question: str) -> set[str]:
+    """The questions whose answers `question` of `lab_name` is built from."""
+    return BUILDS_ON.get(lab_name, {}).get(question, set())
+
+
 @functools.cache
 def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
     """Proof that a wrong answer costs points on its own question only, in one pass over the
@@ -266,7 +277,9 @@ def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
     for i in range(rounds):
         for question in questions:
             answers = {
-                q: paths[i] for q, paths in wrong.items() if q != question and i < len(paths)
+                q: paths[i]
+                for q, paths in wrong.items()
+                if q != question and q not in builds_on(lab_name, question) and i < len(paths)
             }
             if not answers:
                 continue

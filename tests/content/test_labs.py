@@ -23,6 +23,7 @@ from labs_harness import (
     ROOT,
     Lab,
     answer_cells,
+    builds_on,
     by_question,
     check_cells,
     cross_checks,
@@ -89,7 +90,11 @@ def test_wrong_answer_loses_points_on_its_question_only(lab: Lab, wrong: str) ->
     crashed = [r for r in own if any(w in r.message for w in CRASH_WORDS)]
     assert not crashed, f"{lab}: {wrong} crashes checks:\n{describe(crashed)}"
     beside = [c for c in cross_checks(lab.name) if wrong in c.wrong]
-    others = set(answer_cells(read_notebook(lab.source))) - {question}
+    others = {
+        q
+        for q in answer_cells(read_notebook(lab.source))
+        if q != question and question not in builds_on(lab.name, q)
+    }
     assert {c.question for c in beside} == others, (
         f"{lab}: {wrong} was never in place while {sorted(others - {c.question for c in beside})} "
         "were checked"
