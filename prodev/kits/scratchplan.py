@@ -108,3 +108,19 @@ class ScratchReport:
         for name in databases:
             if name in self.errors:
                 raise ScriptError(self.errors[name])
+
+
+def answer_rows(student: Any, name: str, setup: str) -> Any:
+    """The rows of the SQL answer `name` on a scratch DuckDB that the trusted `setup` builds
+    (tables with planted cases), run where the student's code runs; a `QueryResult`."""
+    from prodev.checking.student import QueryResult, StudentError
+
+    query = student.value(name)
+    if not isinstance(query, str) or not query.strip() or "NotImplementedError" in query:
+        raise StudentError("unanswered", f"`{name}` holds no query yet: write your SELECT there")
+    plan = ScratchPlan().database("planted", "duckdb", setup=setup)
+    probe = plan.probe("planted", "rows", query=query)
+    report = plan.run(student)
+    report.raise_for("planted")
+    found = report.value(probe, label=f"`{name}`")
+    return QueryResult(found["columns"], found["rows"])
