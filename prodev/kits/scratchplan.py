@@ -113,14 +113,42 @@ class ScratchReport:
 def answer_rows(student: Any, name: str, setup: str) -> Any:
     """The rows of the SQL answer `name` on a scratch DuckDB that the trusted `setup` builds
     (tables with planted cases), run where the student's code runs; a `QueryResult`."""
-    from prodev.checking.student import QueryResult, StudentError
+    found = answers_rows(student, [name], setup)[name]
+    if isinstance(found, Exception):
+        raise found
+    return found
 
-    query = student.value(name)
-    if not isinstance(query, str) or not query.strip() or "NotImplementedError" in query:
-        raise StudentError("unanswered", f"`{name}` holds no query yet: write your SELECT there")
+
+def answers_rows(student: Any, names: Sequence[str], setup: str) -> dict[str, Any]:
+    """`answer_rows` for several answers in one scratch job (one database built, one query per
+    answer): name -> its `QueryResult`, or the exception that says why it has none."""
+    from prodev.checking.student import QueryResult, StudentError
+    from prodev.kits.scratchdb import ScriptError
+
+    found: dict[str, Any] = {}
     plan = ScratchPlan().database("planted", "duckdb", setup=setup)
-    probe = plan.probe("planted", "rows", query=query)
+    probes: dict[str, int] = {}
+    for name in names:
+        try:
+            query = student.value(name)
+        except StudentError as exc:
+            found[name] = exc
+            continue
+        if not isinstance(query, str) or not query.strip() or "NotImplementedError" in query:
+            found[name] = StudentError(
+                "unanswered", f"`{name}` holds no query yet: write your SELECT there"
+            )
+            continue
+        probes[name] = plan.probe("planted", "rows", query=query)
+    if not probes:
+        return found
     report = plan.run(student)
     report.raise_for("planted")
-    found = report.value(probe, label=f"`{name}`")
-    return QueryResult(found["columns"], found["rows"])
+    for name, probe in probes.items():
+        try:
+            rows = report.value(probe, label=f"`{name}`")
+        except ScriptError as exc:
+            found[name] = exc
+            continue
+        found[name] = QueryResult(rows["columns"], rows["rows"])
+    return found
