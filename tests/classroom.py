@@ -317,7 +317,7 @@ def generate_class(
     originals = rng.sample(students, planted + partial)
     for offset, original in enumerate(originals):
         how = DISGUISES[offset % len(DISGUISES)]
-        copied = questions if offset < planted else questions[: len(questions) // 2]
+        copied = questions if offset < planted else questions[: (len(questions) + 1) // 2]
         own = _answer_all(questions, pool, Habits.draw(rng), rng)
         answers, picks = own.answers, own.picks
         for question in copied:

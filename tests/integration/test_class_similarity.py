@@ -93,7 +93,7 @@ def test_the_page_says_similarity_is_no_proof_and_shows_the_copies(generated, ca
         capsys, "similarity", LAB, "--submissions", str(base / "submitted"), "--out",
         str(base / "page"),
     )  # fmt: skip
-    assert "pairs of answers compared over 8 questions" in out
+    assert "pairs of answers compared over 9 questions" in out
     page = (base / "page" / "similarity.html").read_text(encoding="utf-8")
     assert "Similarity is a reason to look, not proof" in page
     original, copy = sorted(klass.planted[0])

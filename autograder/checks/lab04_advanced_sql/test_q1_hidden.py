@@ -33,3 +33,21 @@ def test_q1_on_unseen_data(student, stayhub_unseen, reference):
         ),
         counts=False,
     )
+
+
+@check("q1", points=1)
+def test_q1_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names: a
+    stay from 29 February that ends in March, stays on 1 and 31 March and on 1 April,
+    pending and cancelled March stays, and March of another year."""
+    assert_rows(
+        planted.student(student, "q1"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=False,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check which bookings are confirmed and the first and last day of March"
+        ),
+        counts=False,
+    )

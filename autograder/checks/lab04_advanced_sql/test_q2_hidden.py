@@ -34,3 +34,22 @@ def test_q2_on_unseen_data(student, stayhub_unseen, reference):
         ),
         counts=False,
     )
+
+
+@check("q2", points=1)
+def test_q2_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names: a
+    host with exactly 30 confirmed bookings, one with 29 and some cancelled or pending ones,
+    and two hosts with the same revenue."""
+    assert_rows(
+        planted.student(student, "q2"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=True,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check the threshold, which bookings count, and how hosts with equal revenue are "
+            "ordered"
+        ),
+        counts=False,
+    )

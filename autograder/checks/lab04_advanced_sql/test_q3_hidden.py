@@ -69,3 +69,21 @@ def test_q3_keeps_properties_booked_only_at_other_times(student, stayhub_unseen,
         "properties that have bookings, but no confirmed stay starting in 2024, are missing: a "
         "booking in another year, or one that is pending or cancelled, does not count"
     )
+
+
+@check("q3", points=1)
+def test_q3_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names: a
+    property never booked, one booked only in 2023 and 2025, one with only pending or
+    cancelled 2024 stays, and one whose only 2024 stay starts on 31 December."""
+    assert_rows(
+        planted.student(student, "q3"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=False,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check which stays count as a confirmed stay starting in 2024"
+        ),
+        counts=False,
+    )

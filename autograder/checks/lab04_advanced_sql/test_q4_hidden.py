@@ -53,3 +53,21 @@ def test_q4_compares_with_own_city(student, stayhub_unseen, reference):
         "some of the properties you list are not priced above the average of their own city"
     )
     assert not wanted - got, "properties priced above their own city's average are missing"
+
+
+@check("q4", points=1)
+def test_q4_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names:
+    properties priced exactly at their city's average, a city with a single property, and a
+    city whose average is not a round number."""
+    assert_rows(
+        planted.student(student, "q4"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=False,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check that the comparison is strictly greater and made with the property's own city"
+        ),
+        counts=False,
+    )

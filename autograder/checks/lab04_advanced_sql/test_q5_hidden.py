@@ -59,3 +59,22 @@ def test_q5_only_completed_payments_on_cancelled_bookings(student, stayhub_unsee
         "payment whose status is 'completed' count"
     )
     assert not wanted - got, "guests who are owed money are missing"
+
+
+@check("q5", points=1)
+def test_q5_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names: a
+    cancelled booking paid in two completed payments, one paid and then refunded, ones with
+    only a failed or pending payment, and two guests owed the same amount."""
+    assert_rows(
+        planted.student(student, "q5"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=True,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check that bookings (not payments) are counted, which payments count, and how "
+            "equal amounts are ordered"
+        ),
+        counts=False,
+    )

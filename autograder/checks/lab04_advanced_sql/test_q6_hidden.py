@@ -63,3 +63,22 @@ def test_q6_every_message_is_in_a_thread(student, stayhub_unseen, reference):
         "your threads do not hold every message of the dataset exactly once: follow replies to "
         "every depth, not just one level"
     )
+
+
+@check("q6", points=1)
+def test_q6_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names:
+    threads that branch, a conversation holding three threads, a chain four replies deep and
+    messages nobody answered."""
+    assert_rows(
+        planted.student(student, "q6"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=True,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check that each thread is measured from its first message down its longest chain"
+            " of replies"
+        ),
+        counts=False,
+    )

@@ -63,3 +63,22 @@ def test_q7_ties_share_a_rank(student, stayhub_unseen, reference):
         "properties share a rank, the next rank is skipped, and every property ranked 3 or "
         "better is kept"
     )
+
+
+@check("q7", points=1)
+def test_q7_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names:
+    properties tied at the top of a city, properties tied in third place, cancelled stays
+    and a property never confirmed."""
+    assert_rows(
+        planted.student(student, "q7"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=False,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check the tie rule, the status filter and that every property ranked 3 or better"
+            " is kept"
+        ),
+        counts=False,
+    )

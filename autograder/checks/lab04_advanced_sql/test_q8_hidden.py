@@ -68,3 +68,22 @@ def test_q8_running_total_and_change_follow_the_months(student, stayhub_unseen):
                 f"change of {month} is not revenue minus the previous month's revenue"
             )
         previous = revenue
+
+
+@check("q8", points=1)
+def test_q8_on_planted_cases(student, planted):
+    """The same result as the reference on hand-made rows holding the cases the question names: a
+    month of 2024 without a confirmed stay, and confirmed stays just before and just after
+    2024."""
+    assert_rows(
+        planted.student(student, "q8"),
+        planted.reference(REFERENCE).rows,
+        columns=COLUMNS,
+        ordered=True,
+        hint=(
+            "on hand-made rows with the cases the question names, your result differs: "
+            "check the year filter, that change compares with the previous row, and that "
+            "month is text 'YYYY-MM'"
+        ),
+        counts=False,
+    )

@@ -4,8 +4,11 @@ They run your query on the course dataset and compare the result with the expect
 hash (`fingerprint`), which says whether your rows match without saying what they should be.
 """
 
+import re
+
 from prodev.checking import check, fingerprint
 
+MONTH_TEXT = re.compile(r"\d{4}-\d{2}")  # the text the month column holds
 COLUMNS = ["month", "revenue", "running_revenue", "change"]
 ROWS = 12  # rows expected on the course dataset
 FINGERPRINT = "ccf325b6e8d728ea"  # of the expected rows, in any order
@@ -25,13 +28,19 @@ def test_q8_columns(student, stayhub):
 def test_q8_rows(student, stayhub):
     """The rows are the expected ones in the expected order."""
     rows = student.sql("q8", stayhub).rows
+    odd = next((row[0] for row in rows if not MONTH_TEXT.fullmatch(str(row[0]))), None)
+    assert odd is None, (
+        f"the month column holds {odd!r}, which is not text of the form 'YYYY-MM' (like "
+        "'2024-01'): is month a date or a timestamp rather than the month as text?"
+    )
     assert len(rows) == ROWS, (
         f"expected {ROWS} rows, got {len(rows)}: "
         "one row per month of 2024 that has confirmed bookings"
     )
     assert fingerprint(rows) == FINGERPRINT, (
         "the right number of rows, but not the right rows: "
-        "is the window of running_revenue ordered by month, and change based on lag()?"
+        "is running_revenue the total up to each month, in month order, and change the "
+        "difference with the previous row's revenue?"
     )
     assert fingerprint(rows, ordered=True) == FINGERPRINT_IN_ORDER, (
         "the right rows, in the wrong order: sort by month, earliest first"

@@ -5,11 +5,33 @@ hash (`fingerprint`), which says whether your rows match without saying what the
 """
 
 from prodev.checking import check, fingerprint
+from prodev.kits.scratchplan import answer_rows
 
 COLUMNS = ["depth", "threads", "messages"]
 ROWS = 6  # rows expected on the course dataset
 FINGERPRINT = "bc218cebc39bbe47"  # of the expected rows, in any order
 FINGERPRINT_IN_ORDER = "bc218cebc39bbe47"  # of the expected rows, in the order asked for
+# Of the rows a query gives when its messages column leaves out the message starting each thread.
+ROOTS_LEFT_OUT = "499d79e32d4c3e29"
+
+# Every thread of the course dataset is a straight line (each message answers the one before),
+# so a query that only counts messages per conversation looks right there. These few threads
+# branch: message 5 gets two replies, and conversation 4 holds two threads.
+BRANCHING_THREADS = """
+CREATE TABLE messages (
+    message_id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL,
+    sender_id INTEGER NOT NULL, recipient_id INTEGER NOT NULL, body VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL, is_read BOOLEAN NOT NULL, parent_message_id INTEGER
+);
+INSERT INTO messages
+SELECT id, conversation, 1 + id % 2, 2 - id % 2, 'hello',
+       TIMESTAMP '2024-05-01' + id * INTERVAL 1 HOUR, true, parent
+FROM (VALUES (1, 1, NULL), (2, 1, 1), (3, 1, 2),
+             (4, 2, NULL), (5, 2, 4), (6, 2, 5), (7, 2, 5), (8, 2, 7),
+             (9, 3, NULL),
+             (10, 4, NULL), (11, 4, 10), (12, 4, NULL)) AS t(id, conversation, parent)
+"""
+BRANCHING_FINGERPRINT = "6cb59b40ad8bd309"  # of the expected rows on those threads, in order
 
 
 @check("q6", points=1)
@@ -28,10 +50,26 @@ def test_q6_rows(student, stayhub):
     assert len(rows) == ROWS, (
         f"expected {ROWS} rows, got {len(rows)}: one row per depth that some thread has"
     )
+    assert fingerprint(rows) != ROOTS_LEFT_OUT, (
+        "the depths and thread counts are right, but the messages column is short by one per "
+        "thread: were the messages that start the threads left out of the count?"
+    )
     assert fingerprint(rows) == FINGERPRINT, (
         "the right number of rows, but not the right rows: "
         "does your query follow replies to every depth (WITH RECURSIVE)?"
     )
     assert fingerprint(rows, ordered=True) == FINGERPRINT_IN_ORDER, (
         "the right rows, in the wrong order: sort by depth, smallest first"
+    )
+
+
+@check("q6", points=1)
+def test_q6_branching_threads(student):
+    """Threads that branch, and conversations with two threads, are measured by their longest
+    chain of replies."""
+    result = answer_rows(student, "q6", BRANCHING_THREADS)
+    assert fingerprint(result.rows, ordered=True) == BRANCHING_FINGERPRINT, (
+        "on a few threads where a message gets two replies and a conversation holds two threads, "
+        "your depths or counts differ: is the depth the longest chain of replies below each "
+        "message that starts a thread, rather than a count of messages per conversation?"
     )
