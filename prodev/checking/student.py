@@ -49,6 +49,13 @@ class QueryResult:
         return len(self.rows)
 
 
+def duckdb_script(setup: str) -> dict[str, str]:
+    """An argument that arrives as an in-memory DuckDB built by `setup`, a script the check
+    wrote (planted rows): hidden checks run a student's query on it where the student's code
+    runs, in the notebook's own process, as `sql` does with a dataset file."""
+    return {"__prodev__": "duckdb_script", "setup": setup}
+
+
 def duckdb_connection(path: str | Path) -> dict[str, str]:
     """An argument that arrives in the student's function as a read-only DuckDB connection."""
     return {"__prodev__": "duckdb", "path": str(path)}
@@ -89,9 +96,11 @@ class Student:
         """Call the notebook's function `name` and return its result as JSON."""
         return self.ask({"op": "call", "name": name, "args": list(args), "kwargs": kwargs})
 
-    def sql(self, name: str, database: str | Path) -> QueryResult:
-        """Run the SQL string stored in `name` on a DuckDB database, read-only."""
-        reply = self.ask({"op": "sql", "name": name, "database": duckdb_connection(database)})
+    def sql(self, name: str, database: str | Path | dict[str, str]) -> QueryResult:
+        """Run the SQL string stored in `name` on a DuckDB database: a dataset file, read-only,
+        or a `duckdb_script(...)`."""
+        spec = database if isinstance(database, dict) else duckdb_connection(database)
+        reply = self.ask({"op": "sql", "name": name, "database": spec})
         return QueryResult(reply["columns"], reply["rows"])
 
     def expose(self, port: int) -> str:

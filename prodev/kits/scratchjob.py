@@ -1,14 +1,13 @@
-"""Scratch databases built where students' code runs: the job behind labs 04, 05 and 06.
+"""Scratch databases built where students' code runs: the job behind labs 05 and 06.
 
 A check that needs a student's SQL applied (DDL, indexes, a rewritten query) never runs it in the
 grader. It sends this job a description of the scratch databases to build (an empty DuckDB or
 SQLite, a copy of a dataset, the booking export, a Parquet lake), the student's script for each,
-and a list of probes (insert this row, plan this query, count the work, compare the rows, return
-the rows). In grading the job runs in a fresh child of the sandbox's warm parent (no student
-Python ran there, the sandbox's memory, CPU and time limits apply, and the sandbox is reset
-afterwards); in a self-check it runs in the student's own process. Its report is JSON
-observations only, which the check judges with the same helpers as before
-(`scratchdb.rejection_problem`...).
+and a list of probes (insert this row, plan this query, count the work, compare the rows). In
+grading the job runs in a fresh child of the sandbox's warm parent (no student Python ran there,
+the sandbox's memory, CPU and time limits apply, and the sandbox is reset afterwards); in a
+self-check it runs in the student's own process. Its report is JSON observations only, which the
+check judges with the same helpers as before (`scratchdb.rejection_problem`...).
 
 `prodev.kits.scratchplan` builds the request on the grader's side; `run_scratch_job` answers it.
 """
@@ -85,12 +84,6 @@ def _probe(dbs: Mapping[str, Any], probe: Mapping[str, Any]) -> Any:
         return plans.sqlite_plan(con, probe["query"], params)
     if kind == "steps":
         return plans.sqlite_steps(con, probe["query"], params)
-    if kind == "rows":  # a SELECT's columns and rows, in the order the query gave them
-        columns, rows = scratchdb.fetch(con, probe["query"], params)
-        limit = int(probe.get("max_rows", 10_000))
-        if len(rows) > limit:
-            return {"error": f"the query returned more than {limit} rows"}
-        return {"columns": columns, "rows": [list(r) for r in rows]}
     if kind == "compare":
         other = dbs[probe.get("expected_db", probe["db"])]
         try:

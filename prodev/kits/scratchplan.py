@@ -7,7 +7,7 @@ code runs (in the sandbox when grading). Nothing of the student's SQL runs in th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,43 +108,3 @@ class ScratchReport:
         for name in databases:
             if name in self.errors:
                 raise ScriptError(self.errors[name])
-
-
-def answer_rows(student: Any, name: str, setup: str) -> Any:
-    """The rows of the SQL answer `name` on a scratch DuckDB that the trusted `setup` builds
-    (tables with planted cases), run where the student's code runs; a `QueryResult`."""
-    found = queries_rows(student, {name: answer_query(student, name)}, setup)[name]
-    if isinstance(found, Exception):
-        raise found
-    return found
-
-
-def answer_query(student: Any, name: str) -> str:
-    """The SQL text of the answer `name`; a StudentError when there is none yet."""
-    from prodev.checking.student import StudentError
-
-    query = student.value(name)
-    if not isinstance(query, str) or not query.strip() or "NotImplementedError" in query:
-        raise StudentError("unanswered", f"`{name}` holds no query yet: write your SELECT there")
-    return query
-
-
-def queries_rows(student: Any, queries: Mapping[str, str], setup: str) -> dict[str, Any]:
-    """Several queries run in one scratch job (one database built, one probe each), where the
-    student's code runs: name -> its `QueryResult`, or the error that says why it has none."""
-    from prodev.checking.student import QueryResult
-    from prodev.kits.scratchdb import ScriptError
-
-    plan = ScratchPlan().database("planted", "duckdb", setup=setup)
-    probes = {name: plan.probe("planted", "rows", query=query) for name, query in queries.items()}
-    report = plan.run(student)
-    report.raise_for("planted")
-    found: dict[str, Any] = {}
-    for name, probe in probes.items():
-        try:
-            rows = report.value(probe, label=f"`{name}`")
-        except ScriptError as exc:
-            found[name] = exc
-            continue
-        found[name] = QueryResult(rows["columns"], rows["rows"])
-    return found

@@ -31,6 +31,19 @@ def open_duckdb(spec: Mapping[str, Any]) -> Any:
     return duckdb.connect(str(spec["path"]), read_only=True)
 
 
+def open_duckdb_script(spec: Mapping[str, Any]) -> Any:
+    """An in-memory DuckDB built by the trusted script a check sent (planted rows), then shut
+    off from files and extensions, for the student's query to run on."""
+    import duckdb
+
+    connection = duckdb.connect()
+    for statement in duckdb.extract_statements(str(spec["setup"])):
+        connection.execute(statement.query)
+    for setting in ("enable_external_access = false", "threads = 1", "lock_configuration = true"):
+        connection.execute(f"SET {setting}")
+    return connection
+
+
 def open_sqlite(spec: Mapping[str, Any]) -> Any:
     """A read-only SQLite connection to a dataset the grader mounted."""
     import sqlite3
@@ -76,6 +89,7 @@ def default_registry() -> Registry:
 
         registry = Registry()
         registry.register_decoder("duckdb", open_duckdb)
+        registry.register_decoder("duckdb_script", open_duckdb_script)
         registry.register_decoder("sqlite", open_sqlite)
         for kind, decoder in {**stubs.DECODERS, **suites.DECODERS}.items():
             registry.register_decoder(kind, decoder)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from prodev.checking.student import QueryResult, StudentError
+from prodev.checking.student import QueryResult, duckdb_script
 from prodev.runtime.answers import run_sql, to_json
 
 
@@ -140,6 +140,7 @@ def _insert(table: str, rows: list[tuple]) -> str:
     return f"INSERT INTO {table} VALUES\n{values};\n"
 
 
+@functools.cache
 def planted_sql() -> str:
     """The trusted script that builds the planted StayHub tables (the real schema)."""
     from prodev.stayhub.data.schema import DDL, TABLES
@@ -200,42 +201,17 @@ def planted_reference(query: str) -> QueryResult:
     return QueryResult(data["columns"], data["rows"])
 
 
-QUESTIONS = [f"q{n}" for n in range(1, 10)]
-# The planted rows of every answer, by the answers' texts: the first check of a submission runs
-# all of its answers in one scratch job rather than one job per check. Keyed by the texts (never
-# by the submission), since checks of several submissions share this process; the same texts on
-# the same planted tables give the same rows.
-_PLANTED_RUNS: dict[tuple, dict] = {}
-_PLANTED_RUNS_KEPT = 16
-
-
 class Planted:
     """The planted tables: `student(student, "q2")` runs the answer on them where the
-    student's code runs; `reference(SQL)` runs the reference on them here."""
+    student's code runs (an in-memory DuckDB the notebook's process builds from the trusted
+    script); `reference(SQL)` runs the reference on them here."""
 
     script = staticmethod(planted_sql)
     reference = staticmethod(planted_reference)
 
     @staticmethod
     def student(student, name: str) -> QueryResult:
-        from prodev.kits.scratchplan import answer_query, queries_rows
-
-        answered = {}
-        for question in QUESTIONS:
-            try:
-                answered[question] = answer_query(student, question)
-            except StudentError:
-                if question == name:
-                    raise
-        key = tuple(sorted(answered.items()))
-        if key not in _PLANTED_RUNS:
-            while len(_PLANTED_RUNS) >= _PLANTED_RUNS_KEPT:
-                _PLANTED_RUNS.pop(next(iter(_PLANTED_RUNS)))
-            _PLANTED_RUNS[key] = queries_rows(student, answered, planted_sql())
-        found = _PLANTED_RUNS[key][name]
-        if isinstance(found, Exception):
-            raise found
-        return found
+        return student.sql(name, duckdb_script(planted_sql()))
 
 
 @pytest.fixture

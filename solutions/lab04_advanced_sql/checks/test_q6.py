@@ -5,7 +5,7 @@ hash (`fingerprint`), which says whether your rows match without saying what the
 """
 
 from prodev.checking import check, fingerprint
-from prodev.kits.scratchplan import answer_rows
+from prodev.checking.student import duckdb_script
 
 COLUMNS = ["depth", "threads", "messages"]
 ROWS = 6  # rows expected on the course dataset
@@ -67,7 +67,7 @@ def test_q6_rows(student, stayhub):
 def test_q6_branching_threads(student):
     """Threads that branch, and conversations with two threads, are measured by their longest
     chain of replies."""
-    result = answer_rows(student, "q6", BRANCHING_THREADS)
+    result = student.sql("q6", duckdb_script(BRANCHING_THREADS))
     assert fingerprint(result.rows, ordered=True) == BRANCHING_FINGERPRINT, (
         "on a few threads where a message gets two replies and a conversation holds two threads, "
         "your depths or counts differ: is the depth the longest chain of replies below each "

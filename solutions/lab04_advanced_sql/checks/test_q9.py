@@ -7,7 +7,7 @@ what they should be.
 """
 
 from prodev.checking import check, fingerprint
-from prodev.kits.scratchplan import answer_rows
+from prodev.checking.student import duckdb_script
 
 COLUMNS = ["property_id", "booking_id", "other_booking_id", "shared_nights"]
 
@@ -60,7 +60,7 @@ def test_q9_no_double_booking_in_course_data(student, stayhub):
 def test_q9_planted_stays(student):
     """On planted stays (touching, cancelled, pending, one inside another) the pairs found
     are the expected ones, in the expected order."""
-    result = answer_rows(student, "q9", PLANTED_STAYS)
+    result = student.sql("q9", duckdb_script(PLANTED_STAYS))
     assert fingerprint(result.rows, ordered=True) == PLANTED_FINGERPRINT, (
         "on a few planted stays (some touching, one cancelled, one pending, two inside a "
         "longer one) your pairs differ: is each pair listed once with the smaller id first, "
