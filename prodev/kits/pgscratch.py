@@ -130,11 +130,13 @@ class PgScratch:
             return _refusal(exc)
         return None
 
+    def admin_database_url(self) -> str:
+        """The database's URL as the admin user (for the check's own trusted statements)."""
+        return urlsplit(self.admin_url)._replace(path="/" + self.name).geturl()
+
     def rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple]:
         """A trusted query's rows, read as the admin user."""
-        parts = urlsplit(self.admin_url)
-        url = parts._replace(path="/" + self.name).geturl()
-        with psycopg.connect(url, autocommit=True) as admin:
+        with psycopg.connect(self.admin_database_url(), autocommit=True) as admin:
             return admin.execute(query, list(params)).fetchall()
 
     def drop(self) -> None:
@@ -150,9 +152,11 @@ class PgScratch:
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self.role)))
 
 
-def create() -> PgScratch:
-    """A new role and an empty database it owns (and may create trusted extensions in)."""
-    from prodev.services import postgres_admin_url
+def create(seed: int | None = None) -> PgScratch:
+    """A new role and a database it owns (and may create trusted extensions in): empty, or
+    with `seed` a copy of StayHub for that seed whose tables the role owns (so it may index
+    them)."""
+    from prodev.services import postgres_admin_url, stayhub_pg
 
     global _swept
     admin_url = postgres_admin_url()
@@ -185,15 +189,34 @@ def create() -> PgScratch:
                     role, sql.Literal(TEMP_FILE_LIMIT)
                 )
             )
-        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(db, role))
+        if seed is None:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(db, role)
+            )
+        else:
+            template = stayhub_pg.ensure_template(
+                admin, lambda other: urlsplit(admin_url)._replace(path="/" + other).geturl(), seed
+            )
+            stayhub_pg.clone(admin, name, template)
+            admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, role))
         admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
-    return PgScratch(admin_url, name, role_name, password)
+    database = PgScratch(admin_url, name, role_name, password)
+    if seed is not None:
+        with psycopg.connect(database.admin_database_url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(role))
+            for (table,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall():
+                conn.execute(
+                    sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(table), role)
+                )
+    return database
 
 
 @contextlib.contextmanager
-def scratch() -> Iterator[PgScratch]:
-    """A scratch database and role for the block, dropped afterwards."""
-    database = create()
+def scratch(seed: int | None = None) -> Iterator[PgScratch]:
+    """A scratch database and role for the block (a StayHub copy for `seed`), dropped after."""
+    database = create(seed)
     try:
         yield database
     finally:
