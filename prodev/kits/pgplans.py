@@ -7,7 +7,6 @@ user, so the plan, the pages it touched and the index's size are the server's ob
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,6 @@ PENDING = (
     "SELECT booking_id, start_date FROM bookings "
     "WHERE status = 'pending' AND property_id = %s ORDER BY start_date"
 )
-
-
-def seed_of(dataset: str | Path) -> int:
-    """The seed in a dataset file's name (`stayhub_small_seed42.duckdb` -> 42)."""
-    found = re.search(r"seed(\d+)", Path(dataset).name)
-    assert found, f"cannot tell the seed of {dataset}"
-    return int(found.group(1))
 
 
 def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,12 +81,12 @@ def plan_problem(plan: dict[str, Any], own: set[str]) -> str | None:
 
 
 def with_index(student: Any, dataset: str | Path) -> pgscratch.PgScratch:
-    """A scratch StayHub copy for `dataset`'s seed with the student's `pending_index` applied
+    """A scratch copy of the StayHub `dataset` with the student's `pending_index` applied
     as the copy's own role (the caller drops it)."""
     ddl = student.value("pending_index")
     assert isinstance(ddl, str), "pending_index should be a string holding one CREATE INDEX"
     assert "NotImplementedError" not in ddl, "not answered yet: write your statement in the string"
-    database = pgscratch.create(seed_of(dataset))
+    database = pgscratch.create(dataset)
     problem = database.apply(ddl)
     if problem is not None:
         database.drop()

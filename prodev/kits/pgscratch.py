@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -152,10 +153,9 @@ class PgScratch:
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(self.role)))
 
 
-def create(seed: int | None = None) -> PgScratch:
-    """A new role and a database it owns (and may create trusted extensions in): empty, or
-    with `seed` a copy of StayHub for that seed whose tables the role owns (so it may index
-    them)."""
+def create(dataset: str | Path | None = None) -> PgScratch:
+    """A new role and a database it owns (and may create trusted extensions in): empty, or a
+    copy of the StayHub `dataset` file whose tables the role owns (so it may index them)."""
     from prodev.services import postgres_admin_url, stayhub_pg
 
     global _swept
@@ -189,19 +189,22 @@ def create(seed: int | None = None) -> PgScratch:
                     role, sql.Literal(TEMP_FILE_LIMIT)
                 )
             )
-        if seed is None:
+        if dataset is None:
             admin.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(db, role)
             )
         else:
-            template = stayhub_pg.ensure_template(
-                admin, lambda other: urlsplit(admin_url)._replace(path="/" + other).geturl(), seed
+            # The dataset file, not its seed: a hidden dataset's file name does not tell it.
+            template = stayhub_pg.ensure_django_template(
+                admin,
+                lambda other: urlsplit(admin_url)._replace(path="/" + other).geturl(),
+                Path(dataset),
             )
             stayhub_pg.clone(admin, name, template)
             admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, role))
         admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
     database = PgScratch(admin_url, name, role_name, password)
-    if seed is not None:
+    if dataset is not None:
         with psycopg.connect(database.admin_database_url(), autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(role))
             for (table,) in conn.execute(
@@ -214,9 +217,9 @@ def create(seed: int | None = None) -> PgScratch:
 
 
 @contextlib.contextmanager
-def scratch(seed: int | None = None) -> Iterator[PgScratch]:
-    """A scratch database and role for the block (a StayHub copy for `seed`), dropped after."""
-    database = create(seed)
+def scratch(dataset: str | Path | None = None) -> Iterator[PgScratch]:
+    """A scratch database and role for the block (a copy of `dataset`), dropped after."""
+    database = create(dataset)
     try:
         yield database
     finally:
