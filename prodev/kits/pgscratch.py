@@ -120,13 +120,13 @@ class PgScratch:
         return None
 
     def try_statement(
-        self, statement: str, params: Sequence[Any] = (), seconds: float = PROBE_SECONDS
+        self, statement: str, params: Any = (), seconds: float = PROBE_SECONDS
     ) -> Refusal | None:
-        """Run one trusted statement (an insert the check plants) as the role: None if it went
+        """Run one statement (an insert the check plants) as the role: None if it went
         through, else why it was refused."""
         try:
             with self.deadline(seconds), self.connect() as conn:
-                conn.execute(statement, list(params))
+                conn.execute(statement, params)
         except psycopg.Error as exc:
             return _refusal(exc)
         return None
@@ -236,8 +236,8 @@ class RaceOutcome:
 
 def race(
     database: PgScratch,
-    first: tuple[str, Sequence[Any]],
-    second: tuple[str, Sequence[Any]],
+    first: tuple[str, Any],
+    second: tuple[str, Any],
     patience: float = 3.0,
 ) -> RaceOutcome:
     """Run `first` in a transaction left open, then `second` from another session; watch from
@@ -249,11 +249,11 @@ def race(
         database.connect(autocommit=False) as holder,
         database.connect() as other,
     ):
-        holder.execute(first[0], list(first[1]))
+        holder.execute(first[0], first[1])
 
         def run_second() -> None:
             try:
-                other.execute(second[0], list(second[1]))
+                other.execute(second[0], second[1])
                 outcome["second"] = None
             except psycopg.Error as exc:
                 outcome["second"] = _refusal(exc)
