@@ -15,6 +15,11 @@ CASES = [
     ("payments", ["booking_id", "status"], ["paid_at"]),
     ("payments", ["status"], ["paid_at"]),
     ("users", ["country"], ["phone"]),
+    # NULL as a value: a booking's failed payment (paid_at NULL) beside its paid one, so the
+    # group holds NULL and one date (count(DISTINCT) sees one value); NULL on the left too.
+    ("payments", ["booking_id"], ["paid_at"]),
+    ("payments", ["paid_at"], ["booking_id"]),
+    ("payments", ["booking_id"], ["amount", "paid_at"]),
 ]
 
 
