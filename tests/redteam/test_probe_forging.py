@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from labs_harness import with_answer  # noqa: E402
 from probe_forgeries import FORGERIES, ROOT, Forgery  # noqa: E402
 
 from autograder.isolation.sandbox import bwrap_works  # noqa: E402
+from prodev.course.paths import data_dir  # noqa: E402
 
 BWRAP_OK, BWRAP_WHY = bwrap_works()
 pytestmark = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable here: {BWRAP_WHY}")
@@ -64,6 +66,10 @@ def graded(lab: str, root: Path) -> dict[str, dict[str, float]]:
         capture_output=True,
         text=True,
         timeout=900,
+        # The checkout's data folder, as the in-process graders of the other tests use: the
+        # course's PostgreSQL runs as its own user, which cannot reach a folder under pytest's
+        # private temporary root (mode 0700).
+        env={**os.environ, "PRODEV_DATA_DIR": str(data_dir())},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     scores: dict[str, dict[str, float]] = {}
