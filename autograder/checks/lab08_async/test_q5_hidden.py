@@ -28,7 +28,8 @@ def test_one_worker(student, api):
 @check("q5", points=1)
 def test_three_workers_under_uneven_latency(student, api):
     ids = [21, 3, 14, 38, 7, 29, 11, 25, 2, 33]
-    with api.switched(latency=(0.05, 0.6), switch_seed=5):
+    # With this seed, batches of three would leave about 45% of the workers idle.
+    with api.switched(latency=(0.05, 0.9), switch_seed=22):
         got = student.call("review_counts", api.url, ids, 3)
     records = requests_to(api, "/api/reviews/")
     assert isinstance(got, dict) and sorted(got) == sorted(str(i) for i in ids), (
@@ -36,6 +37,6 @@ def test_three_workers_under_uneven_latency(student, api):
     )
     most = max((r.in_flight for r in records), default=0)
     assert most == 3, f"with workers=3, {most} requests were in flight at most"
-    assert idle_share(records, 3) <= 0.15, (
+    assert idle_share(records, 3) <= 0.25, (
         "with workers=3, consumers stood idle while ids were still waiting in the queue"
     )
