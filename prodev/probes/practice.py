@@ -55,13 +55,13 @@ def assert_properties(got: Any, ids: Sequence[int], function: str) -> None:
             continue
         if not isinstance(item, dict) or "property_id" not in item:
             raise AssertionError(
-                f"item {position} is not a property (a dict with property_id): return "
-                "response.json() for each request"
+                f"item {position} is not a property (a dict with property_id), but a "
+                f"{type(item).__name__}"
             )
         if item["property_id"] != wanted:
             raise AssertionError(
                 f"item {position} is property {item['property_id']}, but {wanted} was asked for "
-                "there: keep the results in the order of the ids"
+                "there: the results are not in the order of the ids"
             )
 
 
@@ -71,3 +71,44 @@ def concurrency_summary(records: Sequence[Any]) -> str:
     span = max(r.ended for r in records) - min(r.started for r in records) if records else 0.0
     total = sum(r.duration for r in records)
     return f"at most {most} in flight at once, {span:.2f} s in all for {total:.2f} s of waiting"
+
+
+def idle_share(records: Sequence[Any], limit: int) -> float:
+    """The share of `limit` slots left unused while requests were still waiting to start.
+
+    Measured on the server's clock from the first request's arrival to the last one's: a client
+    that starts a new request as soon as one finishes keeps every slot busy (a few milliseconds
+    lost per hand-over); one that works in batches, or keeps fewer than `limit` going, leaves
+    slots empty while the slowest request of a batch is still out.
+    """
+    if len(records) < 2 or limit < 1:
+        return 0.0
+    first = min(r.started for r in records)
+    last = max(r.started for r in records)
+    if last <= first:
+        return 0.0
+    # +1 when a request arrives, -1 when it is answered; ties: answers first (a hand-over).
+    events = sorted(
+        [(r.started, 1) for r in records] + [(r.ended, -1) for r in records],
+        key=lambda e: (e[0], e[1]),
+    )
+    idle = 0.0
+    in_flight, previous = 0, first
+    for moment, change in events:
+        until = min(moment, last)
+        if until > previous:  # `in_flight` requests were out from `previous` to `until`
+            idle += max(0, limit - in_flight) * (until - previous)
+            previous = until
+        in_flight += change
+    return idle / (limit * (last - first))
+
+
+def warm_up(api: Any) -> None:
+    """Make one request of the grader's own and forget it, with no latency or rate limit, so
+    that a fresh server's first-request costs do not land on the student's first request (the
+    rate-limit window then starts afresh)."""
+    import httpx
+
+    with api.switched(latency=None, rate_limit=None):
+        httpx.get(f"{api.url}/api/properties/1/", timeout=10)
+    api.clear_requests()
