@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prodev.kits.timing import Timing, interleaved
+
 # SQLite calls the progress handler every this many virtual-machine instructions.
 STEP_GRAIN = 10
 
@@ -108,37 +110,10 @@ def speedup(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: 
     return statistics.median(base) / max(statistics.median(cand), 1e-9)
 
 
-@dataclass(frozen=True)
-class Timing:
-    """The median of repeated runs and their spread (fastest and slowest), in milliseconds."""
-
-    median_ms: float
-    low_ms: float
-    high_ms: float
-    runs: int
-
-    def __str__(self) -> str:
-        return (
-            f"{self.median_ms:.3g} ms (median of {self.runs}; "
-            f"{self.low_ms:.3g} to {self.high_ms:.3g})"
-        )
-
-
 def interleaved_timings(runs: dict[str, Callable[[], Any]], repeats: int = 7) -> dict[str, Timing]:
-    """Time each of `runs` `repeats` times, taking turns (a, b, a, b, ...) after one warm-up each.
-
-    Lessons print these beside a count of work: taking turns spreads a slow spell of a shared
-    machine over every candidate, and the spread says how far to trust the median.
-    """
-    for run in runs.values():
-        run()
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append((time.perf_counter() - start) * 1000)
-    return {name: Timing(statistics.median(t), min(t), max(t), len(t)) for name, t in times.items()}
+    """Time each of `runs` `repeats` times, taking turns, after one warm-up each: the course's
+    one timing helper (`prodev.kits.timing.interleaved`), under the name lesson 06 uses."""
+    return interleaved(runs, runs=repeats)
 
 
 def stayhub_sqlite(dataset: str | Path) -> Path:

@@ -32,6 +32,19 @@ class Timing:
     def high(self) -> float:
         return max(self.runs)
 
+    # In milliseconds, as query timings are printed.
+    @property
+    def median_ms(self) -> float:
+        return self.median * 1000
+
+    @property
+    def low_ms(self) -> float:
+        return self.low * 1000
+
+    @property
+    def high_ms(self) -> float:
+        return self.high * 1000
+
     def __str__(self) -> str:
         return (
             f"{self.median:.2f} s (median of {len(self.runs)} runs, "

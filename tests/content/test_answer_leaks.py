@@ -26,8 +26,9 @@ LABS = sorted((ROOT / "solutions").glob("lab[0-9][0-9]_*/lab[0-9][0-9]_*.ipynb")
 
 # Three lines of an answer, in the same order, are a copy; fewer are a shared idiom.
 RUN = 3
-# A line with fewer tokens than this once normalised (`try:`, `return _`) says nothing alone.
-MIN_TOKENS = 4
+# A line with fewer tokens than this once normalised (`try:`, `for _ in _ :`, `_ . cancel ( )`)
+# is an idiom every answer of its kind shares: it says nothing alone.
+MIN_TOKENS = 6
 
 SQL_WORDS = set(
     """select from where join left right inner outer full cross on using group by order having
@@ -183,17 +184,20 @@ def test_the_comparison_sees_a_renamed_copy_and_ignores_shared_idioms():
     different = "it = iter(items)\nfor chunk in pages(it):\n    print(chunk)\n"
     assert not leaked_runs(answer, [(different, False)], kept)
     sql = (
-        'q1 = """\nSELECT b.booking_id, u.email\nFROM bookings AS b\n'
-        'JOIN users AS u ON u.user_id = b.guest_id\n"""\n'
+        'q1 = """\nSELECT b.booking_id, u.email, b.total_price\n'
+        "FROM bookings AS b JOIN users AS u ON u.user_id = b.guest_id\n"
+        'WHERE b.status = \'confirmed\' AND b.nights > 2\n"""\n'
     )
     realiased = (
-        "select bk.booking_id, g.email\n  from bookings as bk\n"
-        "  join users as g on g.user_id = bk.guest_id\n"
+        "select bk.booking_id, g.email, bk.total_price\n"
+        "  from bookings as bk join users as g on g.user_id = bk.guest_id\n"
+        "  where bk.status = 'confirmed' and bk.nights > 2\n"
     )
     assert leaked_runs(sql, [(realiased, True)], kept)
     sibling = (
-        "SELECT p.property_id, h.email\nFROM properties AS p\n"
-        "JOIN users AS h ON h.user_id = p.host_id\n"
+        "SELECT p.property_id, h.email, p.price_per_night\n"
+        "FROM properties AS p JOIN users AS h ON h.user_id = p.host_id\n"
+        "WHERE p.city = 'Lisbon' AND p.bedrooms > 2\n"
     )
     assert not leaked_runs(sql, [(sibling, True)], kept)
 
@@ -202,7 +206,6 @@ def test_the_comparison_sees_a_renamed_copy_and_ignores_shared_idioms():
 KNOWN = {
     "lab03_testing": "q5's stub server answers with the same three http.server calls the lesson "
     "uses for its own stub (send_response, then two send_header lines)",
-    "lab08_async": "lesson 08 still shows q1, q2 and q5's code almost verbatim",
 }
 
 
