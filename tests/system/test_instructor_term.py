@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = "lab04_advanced_sql"
 COURSE_ID = "prodev-backend"
 BIN = Path(sys.executable).parent
-ALL = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+ALL = [f"q{n}" for n in range(1, 10)]
 # ann answers everything on time, ben half of it on time, cat everything after the due date.
 STUDENTS = {"ann": ALL, "ben": ALL[:4], "cat": ALL}
 
@@ -166,7 +166,7 @@ def test_grade_reads_what_nbgrader_collected(term):
     assert "3 graded, 0 unchanged since the last run, 0 without a grade" in out.stdout
     results = term["course"] / "results" / LAB
     documents = {s: json.loads((results / f"{s}.json").read_text()) for s in STUDENTS}
-    assert {s: d["score"] for s, d in documents.items()} == {"ann": 30, "ben": 14, "cat": 30}
+    assert {s: d["score"] for s, d in documents.items()} == {"ann": 45, "ben": 18, "cat": 45}
     for student, document in documents.items():
         stamp = (term["course"] / "submitted" / student / LAB / "timestamp.txt").read_text()
         assert document["timestamp"] == stamp.strip()
@@ -185,14 +185,14 @@ def test_formgrader_lists_every_grade(term, monkeypatch):
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     listed = {s["student"]: s for s in api.get_submissions(LAB)}
     assert {s: (d["score"], d["max_score"]) for s, d in listed.items()} == {
-        "ann": (30.0, 30.0),
-        "ben": (14.0, 30.0),
-        "cat": (30.0, 30.0),
+        "ann": (45.0, 45.0),
+        "ben": (18.0, 45.0),
+        "cat": (45.0, 45.0),
     }
     assert all(d["autograded"] and d["submitted"] for d in listed.values())
-    assert [(s["name"], s["score"]) for s in api.get_student_submissions("ben")] == [(LAB, 14.0)]
+    assert [(s["name"], s["score"]) for s in api.get_student_submissions("ben")] == [(LAB, 18.0)]
     assignment = api.get_assignment(LAB)
-    assert assignment["num_submissions"] == 3 and assignment["max_score"] == 30.0
+    assert assignment["num_submissions"] == 3 and assignment["max_score"] == 45.0
 
 
 def test_students_fetch_their_feedback_page(term):
@@ -203,10 +203,10 @@ def test_students_fetch_their_feedback_page(term):
         text = pages[0].read_text()
         assert f"Feedback for {student}" in text
         if student == "cat":  # late, and the course's penalty is "zero"
-            assert "Checks: 30 / 30. Submitted" in text and "late penalty 30" in text
-            assert "Final score: 0 / 30" in text
+            assert "Checks: 45 / 45. Submitted" in text and "late penalty 45" in text
+            assert "Final score: 0 / 45" in text
         else:
-            assert f"Score: {'14 / 30' if student == 'ben' else '30 / 30'}" in text
+            assert f"Score: {'18 / 45' if student == 'ben' else '45 / 45'}" in text
     ben = next((term["homes"]["ben"] / LAB / "feedback").glob(f"*/{LAB}.html")).read_text()
     assert "Checks that failed" in ben and "q5" in ben
 
@@ -219,9 +219,9 @@ def test_export_penalises_only_the_late_submission(term):
         for s, r in rows.items()
     }
     assert exported == {
-        "ann": (30.0, 0.0, 30.0),  # on time
-        "ben": (14.0, 0.0, 14.0),  # on time, half answered
-        "cat": (30.0, 30.0, 0.0),  # late: penalty_method = "zero"
+        "ann": (45.0, 0.0, 45.0),  # on time
+        "ben": (18.0, 0.0, 18.0),  # on time, first four answered
+        "cat": (45.0, 45.0, 0.0),  # late: penalty_method = "zero"
     }
     assert all(r["duedate"] for r in rows.values())
     # The course's own grades.csv gives the same final grades, and says why cat's is 0.
@@ -245,7 +245,7 @@ def test_report_numbers_are_those_of_the_results_and_the_gradebook(term):
     assert not any(q["flagged"] for q in numbers["questions"])
     late = numbers["late"]
     assert late["due_from"] == "gradebook" and late["on_time"] == 2
-    assert [(r["student"], r["penalty"]) for r in late["late"]] == [("cat", 30.0)]
+    assert [(r["student"], r["penalty"]) for r in late["late"]] == [("cat", 45.0)]
     assert numbers["time"]["hit_limit"] == []
     page = (results / "report.html").read_text()
     assert "data:image/png;base64," in page and "cat" in page
