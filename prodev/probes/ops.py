@@ -218,6 +218,30 @@ def _outcome(fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, A
         return {"error": f"{type(exc).__name__}: {first_line}"}
 
 
+def _keeping(fn: Callable[..., Any], into: list[Any]) -> Callable[..., Any]:
+    """`fn`, also keeping what it returned in `into` (the JSON form loses tuples and Decimals)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        into.append(fn(*args, **kwargs))
+        return into[-1]
+
+    return call
+
+
+# How deep, and how many items of each list or tuple, `value_types` describes.
+TYPES_DEPTH, TYPES_ITEMS = 2, 5
+
+
+def value_types(value: Any, depth: int = 0) -> Any:
+    """The Python types of a returned value, which its JSON form does not keep (a tuple becomes a
+    list, a Decimal a float): a type's name, or {"type", "items"} for the first items of a list
+    or tuple, two levels deep. Checks use it to tell a student which type came back."""
+    name = type(value).__name__
+    if isinstance(value, list | tuple) and depth < TYPES_DEPTH:
+        return {"type": name, "items": [value_types(v, depth + 1) for v in value[:TYPES_ITEMS]]}
+    return name
+
+
 def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
     """Student side: run one function on the database the check made for this call, which
     counts its statements; Django's previous database is put back afterwards."""
@@ -229,7 +253,9 @@ def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
     try:
         from django.db import connection
 
-        outcome = _outcome(fn, request.get("args", []), request.get("kwargs", {}))
+        result: list[Any] = []
+        outcome = _outcome(_keeping(fn, result), request.get("args", []), request.get("kwargs", {}))
+        types = value_types(result[0]) if result and "error" not in outcome else None
         if connection.in_atomic_block:
             raise answers.AnswerError(
                 "open_transaction",
@@ -240,7 +266,7 @@ def _op_orm_call(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
         orm.restore_default(saved)
     if "error" in outcome and outcome["error"].startswith("AnswerError: "):
         raise answers.AnswerError("not_json", outcome["error"].removeprefix("AnswerError: "))
-    return {"value": outcome.get("value"), "error": outcome.get("error")}
+    return {"value": outcome.get("value"), "error": outcome.get("error"), "types": types}
 
 
 def _op_orm_race(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:

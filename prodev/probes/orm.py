@@ -31,6 +31,8 @@ class OrmCall:
     sql: list[str]
     before: list[Any]
     after: list[Any]
+    # The Python types of the value (a tuple, a Decimal), which JSON does not keep.
+    types: Any = None
 
     def result(self) -> Any:
         """The value, or fail with the student's exception written for them."""
@@ -53,15 +55,18 @@ def orm_call(
     *args: Any,
     snapshot: Sequence[str] = (),
     writes: bool = True,
+    prepare: Sequence[str] = (),
     **kwargs: Any,
 ) -> OrmCall:
     """Call the student's ORM function `name` on a copy of `dataset` and observe it from the
     server. `writes=False`: the function only reads, so it runs on the shared read-only copy
-    (cheaper; a write fails with "permission denied")."""
+    (cheaper; a write fails with "permission denied"). `prepare`: SQL the admin runs on the
+    call's own copy first, to plant rows the dataset lacks (the snapshots see them)."""
     from prodev.probes import orm_database
 
-    database = orm_database.create(dataset, writable=writes)
+    database = orm_database.create(dataset, writable=writes or bool(prepare))
     try:
+        database.change(list(prepare))
         request = orm_request(student, "orm_call", name, database, args, kwargs)
         before = database.snapshot(list(snapshot))
         reply = ask(student, request)
@@ -77,6 +82,7 @@ def orm_call(
         sql=[q[:160] for q, _ in statements[:20]],
         before=before,
         after=after,
+        types=reply.get("types"),
     )
 
 

@@ -87,6 +87,16 @@ class CallDatabase:
                 out.append(answers.to_json([list(r) for r in rows]))
         return out
 
+    def change(self, statements: list[str]) -> None:
+        """Run `statements` as the admin user, in one transaction, before the call: data a
+        check plants (a tie, a second payment) that the dataset does not hold."""
+        if not statements:
+            return
+        assert self.writable, "only a call's own copy may be changed, not the shared read-only one"
+        with psycopg.connect(self.url()) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
     def statements(self) -> list[tuple[str, int]]:
         """(statement text, times run) for every statement the call's role ran in its database,
         transaction control and session settings left out."""

@@ -51,6 +51,20 @@ def test_edges_on_unseen_data(student, stayhub_unseen):
         back_to_back.before[0][0][0] + 1,
         back_to_back.before[0][0][1] + 1,
     ]
+    prop, guest, start, _ = booking_with(data, "confirmed")
+    before_arrival = orm_call(
+        student,
+        "book_stay",
+        data,
+        guest,
+        prop,
+        (start - dt.timedelta(days=2)).isoformat(),
+        2,
+        "stripe",
+    )
+    assert before_arrival.error is None, (
+        "a stay ending the day another starts was refused: the nights do not overlap"
+    )
     prop, guest, start, _ = booking_with(data, "cancelled")
     over_cancelled = orm_call(
         student, "book_stay", data, guest, prop, start.isoformat(), 2, "paypal"
@@ -143,20 +157,19 @@ def test_a_race_books_the_same_nights_once(student, stayhub_unseen):
     assert at_start.waiting == calls, (
         f"the {calls} bookings made at the same moment did not all reach the database "
         "together: something outside PostgreSQL made them take turns (a lock in Python, say), "
-        "which a second server process would not share; lock the property row in the database"
+        "which a second server process would not share"
     )
     stays = race.after[0]
     raced = [s for s in stays if s[1] == RACE_START.isoformat()]
     unlocked = "" if writing.behind_another else "; none waited at the database for another's lock"
     assert len(raced) <= 1, (
         f"{len(raced)} bookings of the same nights were written by bookings made at the same "
-        f"moment: each checked before any had booked{unlocked}: lock the property row "
-        "(select_for_update) before checking for overlaps"
+        f"moment: each checked before any had booked{unlocked}"
     )
     assert writing.waiting == calls and writing.behind_another == calls - 1, (
         "while one booking was being written, the others did not wait for its lock at the "
         "database: something outside PostgreSQL made them take turns (a lock in Python, say), "
-        "which a second server process would not share; lock the property row in the database"
+        "which a second server process would not share"
     )
     assert stays, "no booking was written while several ran at once"
     assert [s[1:3] for s in stays] == [

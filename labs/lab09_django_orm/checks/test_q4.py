@@ -34,9 +34,20 @@ def batch(dataset, fresh: int):
     return rows, expected
 
 
+def refused_repeat(call):
+    """Fail with the cause when the database refused a second review of one booking."""
+    error = call.error or ""
+    assert not (error.startswith("IntegrityError") and "booking_id" in error), (
+        "PostgreSQL refused the batch: it would give a booking a second review (a booking has at "
+        "most one: reviews.booking_id is UNIQUE). The batch names bookings reviewed already and "
+        "a booking twice; the whole insert was rolled back"
+    )
+
+
 def run(student, dataset, fresh):
     rows, expected = batch(dataset, fresh)
     call = orm_call(student, "import_reviews", dataset, rows, snapshot=[COUNT, NEW_REVIEWS])
+    refused_repeat(call)
     created = call.result()
     assert created == len(expected), (
         f"import_reviews returned {created!r} for a batch with {len(expected)} new reviews: skip "

@@ -95,6 +95,6 @@ def test_a_failing_payment_leaves_no_booking(student, stayhub):
     )
     assert call.error is not None, "a payment with the method 'bitcoin' should fail and raise"
     assert call.after == call.before, (
-        "the payment failed but the data changed (a booking without its payment is left behind): "
-        "do both writes inside one transaction.atomic()"
+        "the payment failed but the data changed: a booking without its payment was left "
+        "behind, so the two writes did not succeed or fail as one"
     )
