@@ -174,9 +174,11 @@ def create(dataset: str | Path | None = None) -> PgScratch:
                 orm_database.sweep_stale(admin)
             _swept = True
         with admin.transaction():
+            # Two sessions at a time are all a check uses (a race); the headroom is for a
+            # session just closed, whose server process still counts until it has exited.
             admin.execute(
                 sql.SQL(
-                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 2 "
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 4 "
                     "PASSWORD {}"
                 ).format(role, sql.Literal(password))
             )

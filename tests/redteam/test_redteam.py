@@ -192,7 +192,7 @@ def test_tampering_is_neutralised_and_reported(redteam):
     integrity = [n for n in notes if n.startswith("integrity:")]
     assert any("`setup` was edited" in n for n in integrity), notes
     assert any("`q3_check` was edited" in n for n in integrity), notes
-    assert any("points of `q1_check` were changed from 1 to 1000" in n for n in integrity), notes
+    assert any("points of `q1_check` were changed from" in n and "to 1000" in n for n in integrity)
     assert not any(
         n.startswith("integrity:") for n in redteam["report"].documents["aa_control"]["notes"]
     )
