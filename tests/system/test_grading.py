@@ -268,8 +268,14 @@ def test_ctrl_c_saves_what_was_graded_and_says_so_in_one_line(tmp_path, wait_unt
     out = root / "results" / lab
     argv = [sys.executable, "-m", "prodev", "grade", lab, "--root", str(root), "--jobs", "1",
             "--sandbox", "bwrap", "--timeout", "30"]  # fmt: skip
+
+    # A terminal's process gets Ctrl-C; a pytest-xdist worker ignores SIGINT, and a child
+    # inherits that, so the run is started with the default disposition, as a shell starts it.
+    def as_a_shell_starts_it() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)  # fmt: skip
+                           start_new_session=True, preexec_fn=as_a_shell_starts_it)  # fmt: skip
     # Students are graded in name order with one job: ann and ben, then cat's loop.
     wait_until(lambda: len(list(out.glob("*.json"))) >= 2 or run.poll() is not None,
                timeout=240, interval=0.2, what="two results (or the end of the run)")  # fmt: skip
