@@ -9,7 +9,7 @@ from prodev.probes.practice import (
     requests_to,
 )
 
-api = practice_api_fixture(latency=(0.05, 0.9), switch_seed=3)
+api = practice_api_fixture(latency=(0.15, 2.7), switch_seed=3)  # long next to hand-overs
 MOST_IDLE = 0.25  # as in the public check
 
 

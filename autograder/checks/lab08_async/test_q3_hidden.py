@@ -18,7 +18,7 @@ def test_other_timeout(student, api):
     start = time.monotonic()
     got = student.call("fetch_with_timeout", api.url, IDS, TIMEOUT)
     took = time.monotonic() - start
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while api.in_flight and time.monotonic() < deadline:
         time.sleep(0.05)
     assert_properties(got, IDS, "fetch_with_timeout")
@@ -32,7 +32,8 @@ def test_other_timeout(student, api):
             raise AssertionError("a request that finished within the timeout came back as None")
         if item is not None and record.duration >= TIMEOUT + MARGIN:
             raise AssertionError("a request slower than the timeout was waited for")
-    slowest = max((r.duration for r in records), default=0.0)
-    assert took < max(TIMEOUT + 2 * MARGIN, (TIMEOUT + slowest) / 2), (
+    assert records, "fetch_with_timeout sent no request to the API"
+    slowest = max(r.ended for r in records)  # answered after the call returned, if it gave up
+    assert start + took < slowest, (
         "the function returned only when the slowest request was done, long after the timeout"
     )

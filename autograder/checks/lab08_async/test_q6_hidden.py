@@ -15,6 +15,6 @@ def test_twelve_properties(student, api):
     got = student.call("scores", api.url, ids)
     elapsed = time.perf_counter() - start
     assert isinstance(got, list) and len(got) == len(ids), "scores returned the wrong number"
-    assert elapsed < 0.6 * 0.3 * len(ids), (
+    assert elapsed < 0.3 * (len(ids) - 1), (  # a blocked loop takes 0.3 s per call at least
         f"scoring {len(ids)} properties took {elapsed:.2f} s: the event loop is blocked"
     )

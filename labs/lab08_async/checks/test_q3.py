@@ -19,7 +19,7 @@ def run(student, api):
         start = time.monotonic()
         got = student.call("fetch_with_timeout", api.url, IDS, TIMEOUT)
         took = time.monotonic() - start
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 10
         while api.in_flight and time.monotonic() < deadline:  # let abandoned requests finish
             time.sleep(0.05)
     return got, start, took, requests_to(api, "/api/properties/")
@@ -45,16 +45,21 @@ def test_slow_requests_give_none(student, api):
                 f"property {property_id} took {record.duration:.2f} s, over the {TIMEOUT} s "
                 "timeout, but its result was kept"
             )
-    assert any(item is not None for item in got), "every property came back None"
+    # Fast requests answered in time are judged above, by the server's clock; a busy machine may
+    # answer none in time, and then None everywhere is right.
+    assert records, "fetch_with_timeout sent no request to the API"
 
 
 @check("q3", points=1)
 def test_returns_soon_after_the_timeout(student, api):
-    _, _, took, records = run(student, api)
-    slowest = max((r.duration for r in records), default=0.0)
-    # Halfway between the timeout and the slowest answer: a call that gives up on time is
-    # well before it, one that waited for every answer (and then dropped the slow ones) after.
-    assert took < max(TIMEOUT + 2 * MARGIN, (TIMEOUT + slowest) / 2), (
-        f"your function returned {took:.2f} s after it was called, with a {TIMEOUT} s timeout: "
-        f"it waited for the slowest request ({slowest:.2f} s) before returning"
+    _, start, took, records = run(student, api)
+    assert records, "fetch_with_timeout sent no request to the API"
+    slowest = max(records, key=lambda r: r.ended)
+    # A call that gives up on time returns while the slowest request is still being served; one
+    # that waited for every answer (and then dropped the slow ones) returns after it, however
+    # busy the machine.
+    assert start + took < slowest.ended, (
+        f"your function returned {took:.2f} s after it was called, with a {TIMEOUT} s timeout, "
+        f"after the slowest request ({slowest.duration:.2f} s) had been answered: it waited for "
+        "it before returning"
     )

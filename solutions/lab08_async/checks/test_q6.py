@@ -25,8 +25,10 @@ def test_scores_without_blocking_the_loop(student, api):
         prop = properties[i]
         if score != round(prop["price_per_night"] / prop["max_guests"], 2):
             raise AssertionError(f"the score of property {i} is not legacy_score(property)")
+    # A blocked loop sleeps the calls one after another: never less than `blocked`. Judging
+    # against that, less one call, leaves room for a busy machine's overhead.
     blocked = BLOCKING * len(IDS)
-    assert elapsed < 0.6 * blocked, (
+    assert elapsed < blocked - BLOCKING, (
         f"scoring {len(IDS)} properties took {elapsed:.2f} s, as long as {len(IDS)} calls of "
         f"legacy_score one after another ({blocked:.1f} s): the blocking calls ran one at a "
         "time, holding up the event loop"
