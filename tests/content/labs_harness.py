@@ -1,4 +1,4 @@
-"""Find every lab and grade variants of its notebook in this process, for test_labs.py.
+"""Find every lab and grade variants of its notebook, for test_labs.py.
 
 Where a lab's parts live comes from the course model (`prodev.course.layout`): the source
 notebook and public checks (solutions/), the release (labs/), the hidden checks (autograder/checks/
@@ -6,7 +6,7 @@ unless the course's settings say otherwise); its wrong answers are in `tests/fix
 variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
 its code cells with `prodev.runtime.notebook.run_cells` and then the public and hidden checks with
 `prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
-Results are cached, so each variant is graded once per test session.
+A lab's variants are graded once per test session, side by side in a small process pool.
 
 Running a lab's cells takes a fraction of a second; its checks take most of the time. So a wrong
 answer is graded on its own question's checks only (`grade_wrong_answers`), and one pass over
@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import multiprocessing
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,58 +191,37 @@ def _close_sql_connections() -> None:
         close()
 
 
-@functools.cache
-def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
-    """Grade a variant of a lab once per session.
+# Grading a variant mostly waits (on the checks' timers, stub servers, PostgreSQL): one lab's
+# variants are graded side by side in a few processes of their own. Each is a fresh interpreter,
+# so no variant's notebook state reaches another's; `spawn`, because the test process has threads.
+PROCESSES = int(os.environ.get("PRODEV_LAB_TEST_PROCESSES", "3"))
 
-    `variant` is "reference" (the solutions notebook), "blank" (the release in labs/) or the file
-    name of a wrong answer in tests/fixtures/<lab>/wrong/.
-    """
+
+@functools.cache
+def _pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _grade_in_worker(
+    lab_name: str, variant: str, answers: dict[str, str], questions: list[str] | None
+) -> tuple[CheckResult, ...]:
+    """Runs in a pool process: the reference (or, for "blank", the release) with `answers`
+    (question -> wrong answer or rewrite file) swapped in, graded on `questions` (all if None)."""
     lab = Lab(lab_name)
     if variant == "blank":
         nb = read_notebook(lab.release)
         return tuple(grade(nb, lab.release_dir, lab.layout.released_checks, lab.hidden_dir))
     nb = read_notebook(lab.source)
-    if variant != "reference":
-        wrong = lab.wrong_dir / variant
-        nb = with_answer(nb, question_of(wrong), wrong.read_text(encoding="utf-8"))
-    return tuple(grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir))
-
-
-def _grade_source_with(lab: Lab, answers: dict[str, Path], questions: Iterable[str] | None):
-    nb = read_notebook(lab.source)
-    for question, wrong in answers.items():
-        nb = with_answer(nb, question, wrong.read_text(encoding="utf-8"))
+    for question, path in answers.items():
+        nb = with_answer(nb, question, Path(path).read_text(encoding="utf-8"))
     return tuple(
-        grade(nb, lab.source_dir, lab.source_dir / "checks", lab.hidden_dir, questions=questions)
+        grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions)
     )
 
 
-def wrong_answers_by_question(lab: Lab) -> dict[str, list[Path]]:
-    grouped: dict[str, list[Path]] = {}
-    for path in lab.wrong_answers():
-        grouped.setdefault(question_of(path), []).append(path)
-    return grouped
-
-
-@functools.cache
-def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
-    """Wrong answer -> the results of its own question's checks (public and hidden)."""
-    lab = Lab(lab_name)
-    return {
-        path.name: _grade_source_with(lab, {question_of(path): path}, [question_of(path)])
-        for path in lab.wrong_answers()
-    }
-
-
-@functools.cache
-def grade_rewrites(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
-    """Correct rewrite -> the results of its own question's checks (public and hidden)."""
-    lab = Lab(lab_name)
-    return {
-        path.name: _grade_source_with(lab, {question_of(path): path}, [question_of(path)])
-        for path in lab.rewrites()
-    }
+def _submit(lab: str, variant: str, answers: dict[str, Path], questions=None) -> Future:
+    named = {q: str(path) for q, path in answers.items()}
+    return _pool().submit(_grade_in_worker, lab, variant, named, questions)
 
 
 @dataclass(frozen=True)
@@ -262,8 +244,7 @@ def builds_on(lab_name: str, question: str) -> set[str]:
     return BUILDS_ON.get(lab_name, {}).get(question, set())
 
 
-@functools.cache
-def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
+def cross_plan(lab_name: str) -> list[tuple[str, dict[str, Path]]]:
     """Proof that a wrong answer costs points on its own question only, in one pass over the
     checks per round: in round i, each question's checks run on the reference with the i-th
     wrong answer of every other question swapped in, so every wrong answer sits beside every
@@ -273,7 +254,7 @@ def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
     wrong = wrong_answers_by_question(lab)
     questions = sorted(answer_cells(read_notebook(lab.source)))
     rounds = max((len(paths) for paths in wrong.values()), default=0)
-    found = []
+    plan = []
     for i in range(rounds):
         for question in questions:
             answers = {
@@ -281,11 +262,74 @@ def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
                 for q, paths in wrong.items()
                 if q != question and q not in builds_on(lab_name, question) and i < len(paths)
             }
-            if not answers:
-                continue
-            results = _grade_source_with(lab, answers, [question])
-            found.append(CrossCheck(question, tuple(p.name for p in answers.values()), results))
-    return tuple(found)
+            if answers:
+                plan.append((question, answers))
+    return plan
+
+
+@dataclass(frozen=True)
+class LabGrading:
+    """Everything test_labs.py grades of one lab, submitted to the pool at once (so the pool
+    stays busy) the first time any of it is asked for."""
+
+    reference: Future
+    blank: Future
+    wrong: dict[str, Future]  # wrong answer file name -> its own question's results
+    rewrites: dict[str, Future]  # rewrite file name -> its own question's results
+    cross: list[tuple[str, dict[str, Path], Future]]
+
+
+@functools.cache
+def lab_grading(lab_name: str) -> LabGrading:
+    lab = Lab(lab_name)
+    reference = _submit(lab_name, "reference", {})
+    wrong = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
+             for p in lab.wrong_answers()}  # fmt: skip
+    cross = [(q, answers, _submit(lab_name, "source", answers, [q]))
+             for q, answers in cross_plan(lab_name)]  # fmt: skip
+    rewrites = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
+                for p in lab.rewrites()}  # fmt: skip
+    blank = _submit(lab_name, "blank", {})
+    return LabGrading(reference, blank, wrong, rewrites, cross)
+
+
+@functools.cache
+def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
+    """Grade a variant of a lab once per session.
+
+    `variant` is "reference" (the solutions notebook), "blank" (the release in labs/) or the file
+    name of a wrong answer in tests/fixtures/<lab>/wrong/, graded in a full run (every check).
+    """
+    if variant in ("reference", "blank"):
+        return getattr(lab_grading(lab_name), variant).result()
+    lab = Lab(lab_name)
+    wrong = lab.wrong_dir / variant
+    return _submit(lab_name, "source", {question_of(wrong): wrong}).result()
+
+
+def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
+    """Wrong answer -> the results of its own question's checks (public and hidden)."""
+    return {name: future.result() for name, future in lab_grading(lab_name).wrong.items()}
+
+
+def grade_rewrites(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
+    """Correct rewrite -> the results of its own question's checks (public and hidden)."""
+    return {name: future.result() for name, future in lab_grading(lab_name).rewrites.items()}
+
+
+def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
+    """The cross pass of `cross_plan`, graded."""
+    return tuple(
+        CrossCheck(question, tuple(p.name for p in answers.values()), future.result())
+        for question, answers, future in lab_grading(lab_name).cross
+    )
+
+
+def wrong_answers_by_question(lab: Lab) -> dict[str, list[Path]]:
+    grouped: dict[str, list[Path]] = {}
+    for path in lab.wrong_answers():
+        grouped.setdefault(question_of(path), []).append(path)
+    return grouped
 
 
 def by_question(results: Iterable[CheckResult]) -> dict[str, list[CheckResult]]:
