@@ -11,7 +11,7 @@ def p99(student, backends, load, seed):
         lambda in_flight, sampled: student.call("pick_backend", in_flight, sampled),
         backends,
         arrival_rate=load * backends.capacity,
-        requests=1200,
+        requests=800,
         seed=seed,
     )
     return manifests.percentile(latencies, 99)
