@@ -311,3 +311,9 @@ def test_percentile_is_nearest_rank():
 
 def test_the_lab_reference_manifest_round_trips_through_yaml(docs):
     assert manifests.load_documents(yaml.safe_dump_all(docs)) == docs
+
+
+def test_a_missing_validator_is_named_with_what_to_do(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "kubernetes_validate", None)
+    with pytest.raises(manifests.ManifestError, match="make setup"):
+        manifests.schema_problems({"apiVersion": "v1", "kind": "Service", "metadata": {}})
