@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -314,6 +315,6 @@ def test_the_lab_reference_manifest_round_trips_through_yaml(docs):
 
 
 def test_a_missing_validator_is_named_with_what_to_do(monkeypatch):
-    monkeypatch.setitem(__import__("sys").modules, "kubernetes_validate", None)
+    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)
     with pytest.raises(manifests.ManifestError, match="make setup"):
         manifests.schema_problems({"apiVersion": "v1", "kind": "Service", "metadata": {}})
