@@ -214,7 +214,21 @@ def base_problem(stage: Stage, earlier: set[str]) -> str | None:
     return None
 
 
-def review(text: str) -> list[str]:
+class Problem(str):
+    """A reviewer's remark: its text, and the rule it breaks (`RULES`), so checks can group."""
+
+    rule: str
+
+    def __new__(cls, rule: str, text: str) -> Problem:
+        made = super().__new__(cls, text)
+        made.rule = rule
+        return made
+
+
+RULES = ("from", "base", "add-url", "secret", "order", "user", "healthcheck", "entrypoint")
+
+
+def review(text: str) -> list[Problem]:
     """What a reviewer would reject in this Dockerfile, one line each; empty when it passes.
 
     The rules of module 16: every base pinned (a versioned tag or a digest, never `latest`), no
@@ -225,45 +239,53 @@ def review(text: str) -> list[str]:
     instructions = parse(text)
     all_stages = stages(instructions)
     if not all_stages:
-        return ["there is no FROM instruction: this is not a Dockerfile yet"]
-    problems: list[str] = []
+        return [Problem("from", "there is no FROM instruction: this is not a Dockerfile yet")]
+    problems: list[Problem] = []
     earlier: set[str] = set()
     for stage in all_stages:
         problem = base_problem(stage, earlier)
         if problem:
-            problems.append(problem)
+            problems.append(Problem("base", problem))
         if stage.name:
             earlier.add(stage.name.lower())
     for instruction in instructions:
         if instruction.keyword == "ADD" and any(
             s.startswith(("http://", "https://", "git@")) for s in _copy_sources(instruction)
         ):
-            problems.append(f"line {instruction.line}: ADD fetches a URL into a layer")
+            problems.append(
+                Problem("add-url", f"line {instruction.line}: ADD fetches a URL into a layer")
+            )
         if instruction.keyword in ("ARG", "ENV"):
             for name in _declared_names(instruction):
                 if _SECRET_NAME.search(name):
                     problems.append(
-                        f"line {instruction.line}: {instruction.keyword} {name} puts a secret "
-                        "into the image's metadata or history"
+                        Problem(
+                            "secret",
+                            f"line {instruction.line}: {instruction.keyword} {name} puts a "
+                            "secret into the image's metadata or history",
+                        )
                     )
     problems.extend(install_order_problems(all_stages))
     final = lineage(all_stages, all_stages[-1])
     user = _last(final, "USER")
     if user is None:
-        problems.append("the final stage sets no USER, so the container runs as root")
+        problems.append(Problem("user", "the final stage sets no USER, so it runs as root"))
     elif user.value.strip().lower() in _ROOT_USERS:
-        problems.append(f"line {user.line}: the final stage's USER is root")
+        problems.append(Problem("user", f"line {user.line}: the final stage's USER is root"))
     health = _last(final, "HEALTHCHECK")
     if health is None or health.value.strip().upper() == "NONE":
-        problems.append("the final stage has no HEALTHCHECK")
+        problems.append(Problem("healthcheck", "the final stage has no HEALTHCHECK"))
     starts = [i for i in (_last(final, "ENTRYPOINT"), _last(final, "CMD")) if i is not None]
     if not starts:
-        problems.append("the final stage says neither ENTRYPOINT nor CMD")
+        problems.append(Problem("entrypoint", "the final stage says neither ENTRYPOINT nor CMD"))
     for start in starts:
         if start.exec_form is None:
             problems.append(
-                f"line {start.line}: {start.keyword} in shell form runs under /bin/sh -c, "
-                "which does not pass SIGTERM on"
+                Problem(
+                    "entrypoint",
+                    f"line {start.line}: {start.keyword} in shell form runs under /bin/sh -c, "
+                    "which does not pass SIGTERM on",
+                )
             )
     return problems
 
@@ -278,7 +300,7 @@ def _declared_names(instruction: Instruction) -> list[str]:
     return [w.split("=", 1)[0] for w in words if "=" in w or instruction.keyword == "ARG"]
 
 
-def install_order_problems(all_stages: list[Stage]) -> list[str]:
+def install_order_problems(all_stages: list[Stage]) -> list[Problem]:
     """In each stage that installs dependencies: the dependency files are copied and installed
     before anything else is copied, so a source change reuses the install layer."""
     problems = []
@@ -298,9 +320,12 @@ def install_order_problems(all_stages: list[Stage]) -> list[str]:
                 ]
                 if source:
                     problems.append(
-                        f"line {instruction.line}: {' '.join(source)} is copied before the "
-                        f"dependencies are installed (line {first_install.line}), so every "
-                        "source change reinstalls them"
+                        Problem(
+                            "order",
+                            f"line {instruction.line}: {' '.join(source)} is copied before the "
+                            f"dependencies are installed (line {first_install.line}), so every "
+                            "source change reinstalls them",
+                        )
                     )
     return problems
 
@@ -543,3 +568,73 @@ def run_signal_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int,
 
 
 JOBS = {SIGNAL_JOB: run_signal_job}
+
+
+# ---- what checks ask of a student ---------------------------------------------------------------
+
+
+def student_text(student: Any, name: str, what: str) -> str:
+    """The text a student's variable `name` holds (a Dockerfile, a compose file...), or an
+    AssertionError the student can act on when it is missing or still the released stub."""
+    value = student.value(name)
+    if not isinstance(value, str):
+        raise AssertionError(
+            f"`{name}` should be a string holding {what}, not {type(value).__name__}"
+        )
+    if not value.strip() or "raise NotImplementedError" in value:
+        raise AssertionError(f"`{name}` holds no {what} yet: write it between the triple quotes")
+    return value
+
+
+def stop_entrypoint(student: Any, program: str, signal_name: str, requests: int = 0) -> dict:
+    """Run the student's entrypoint program in a fresh job (in the sandbox when grading) and stop
+    it with `signal_name`; what the job observed from outside the program."""
+    from prodev.runtime.registry import FRESH_OP
+
+    reply = student.ask(
+        {
+            "op": FRESH_OP,
+            "job": SIGNAL_JOB,
+            "payload": {"program": program, "signal": signal_name, "requests": requests},
+        }
+    )
+    report = reply.get("report") if isinstance(reply, dict) else None
+    if not isinstance(report, dict):
+        timed_out = isinstance(reply, dict) and reply.get("timed_out")
+        raise AssertionError(
+            "the run of your program was stopped from outside before it could be observed"
+            + (" (it used up its time)" if timed_out else "")
+        )
+    return report
+
+
+def stop_problem(report: dict[str, Any], signal_name: str) -> str | None:
+    """Why an observed stop was not clean, in words for the student, or None."""
+    if report.get("answered") is None:
+        if report.get("exited_early"):
+            return (
+                f"the program exited (status {report.get('exit')}) before it answered any "
+                "request: run it yourself and read its error"
+            )
+        return (
+            f"nothing answered GET /healthz on the port in $PORT within {START_SECONDS:g} s: "
+            "does the server listen on 0.0.0.0 and the port the PORT variable names?"
+        )
+    if report.get("answered") != 200:
+        return f"GET /healthz answered {report['answered']}, not 200"
+    if any(status != 200 for status in report.get("statuses", [])):
+        return "a later GET /healthz got no 200 answer: does the server keep serving?"
+    if report.get("killed"):
+        return (
+            f"after {signal_name} the program was still running {STOP_GRACE_SECONDS:g} s later "
+            "and had to be killed (as `docker stop` would): it never stopped serving"
+        )
+    code = report.get("exit")
+    if code is not None and code < 0:
+        return (
+            f"the program died of signal {-code} ({signal_name} was not handled), so in-flight "
+            "requests are cut off; as PID 1 in a container it would not even die"
+        )
+    if code != 0:
+        return f"after {signal_name} the program exited with status {code}, not 0"
+    return None
