@@ -13,6 +13,7 @@ No Docker engine is needed for any of it.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 import shutil
@@ -450,12 +451,18 @@ def load_compose(text: str) -> dict[str, Any]:
     return loaded
 
 
-def schema_errors(compose: dict[str, Any]) -> list[str]:
-    """Where the compose file breaks the Compose specification, one line each."""
+@functools.cache
+def _compose_validator() -> Any:
+    """One validator per process: a grading batch checks many files against the same schema."""
     import jsonschema
 
     schema = compose_schema()
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def schema_errors(compose: dict[str, Any]) -> list[str]:
+    """Where the compose file breaks the Compose specification, one line each."""
+    validator = _compose_validator()
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
         for error in sorted(validator.iter_errors(compose), key=lambda e: list(e.absolute_path))
