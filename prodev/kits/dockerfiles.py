@@ -334,30 +334,47 @@ def install_order_problems(all_stages: list[Stage]) -> list[Problem]:
 # ---- .dockerignore ----------------------------------------------------------------------------
 
 
-def _docker_to_gitignore(line: str) -> str | None:
-    """One .dockerignore line as an anchored gitignore pattern: Docker matches patterns
-    from the context's root (`*.pyc` is only the top level; `**/*.pyc` is anywhere)."""
+def _docker_pattern(line: str) -> tuple[str, bool] | None:
+    """One .dockerignore line as (an anchored gitignore pattern, is it an exception): Docker
+    matches patterns from the context's root (`*.pyc` is only the top level; `**/*.pyc` is
+    anywhere), after cleaning the path (`./`, a leading `/`, doubled slashes)."""
     text = line.strip()
     if not text or text.startswith("#"):
         return None
     negate = text.startswith("!")
     text = text[1:].strip() if negate else text
-    text = re.sub(r"/+", "/", text).removeprefix("./").lstrip("/")
+    text = re.sub(r"/+", "/", text).lstrip("/")
     while text.startswith("./"):
         text = text[2:]
+    text = text.rstrip("/")
     if not text or text == ".":
         return None
-    return ("!" if negate else "") + "/" + text
+    return "/" + text, negate
 
 
 def ignored(dockerignore: str, paths: list[str]) -> set[str]:
     """The context files (paths relative to the context, `/`-separated) that a .dockerignore
-    keeps out of the build: the last matching pattern wins and `!` makes an exception."""
+    keeps out of the build, by Docker's rules: a pattern that matches a folder matches all that
+    is under it, `!` makes an exception, and the last matching line decides."""
     import pathspec
 
-    lines = [p for p in map(_docker_to_gitignore, dockerignore.splitlines()) if p]
-    spec = pathspec.PathSpec.from_lines("gitignore", lines)
-    return {path for path in paths if spec.match_file(path)}
+    factory = pathspec.lookup_pattern("gitignore")
+    patterns = [
+        (factory(text), negate)
+        for text, negate in filter(None, map(_docker_pattern, dockerignore.splitlines()))
+    ]
+    found = set()
+    for path in paths:
+        parts = path.split("/")
+        # The path itself and every folder above it, as Docker checks them.
+        candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+        out = False
+        for pattern, negate in patterns:
+            if any(pattern.match_file(c) is not None for c in candidates):
+                out = not negate
+        if out:
+            found.add(path)
+    return found
 
 
 # ---- hadolint ---------------------------------------------------------------------------------

@@ -169,3 +169,16 @@ def test_the_stop_job_sees_a_clean_exit_and_a_death_by_signal():
     assert unhandled["exit"] != 0
     crashed = dockerfiles.run_signal_job({"program": "raise SystemExit(3)"})[1]
     assert crashed == {**crashed, "exit": 3, "exited_early": True, "answered": None}
+
+
+def test_dockerignore_matches_folders_above_a_file_as_docker_does():
+    """`*` matches every top-level entry, folders included, so it keeps out all below them; an
+    exception for a folder lets its files back in; a later pattern can exclude again."""
+    paths = [".git/HEAD", "README.md", "app/main.py", "app/__pycache__/main.pyc", "app/.env"]
+    allow_list = "*\n!app\n**/__pycache__\n**/.env\n"
+    assert dockerfiles.ignored(allow_list, paths) == {
+        ".git/HEAD",
+        "README.md",
+        "app/__pycache__/main.pyc",
+        "app/.env",
+    }
