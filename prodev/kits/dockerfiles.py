@@ -511,6 +511,9 @@ SIGNAL_JOB = "entrypoint_signal"
 STOP_GRACE_SECONDS = 10.0
 # How long the program may take to start answering.
 START_SECONDS = 8.0
+# The request that asks for a job (`prodev.runtime.registry.FRESH_OP`), spelled out here because
+# the registry imports this module for its job.
+FRESH_OP = "fresh"
 
 
 def _free_port() -> int:
@@ -609,8 +612,6 @@ def student_text(student: Any, name: str, what: str) -> str:
 def stop_entrypoint(student: Any, program: str, signal_name: str, requests: int = 0) -> dict:
     """Run the student's entrypoint program in a fresh job (in the sandbox when grading) and stop
     it with `signal_name`; what the job observed from outside the program."""
-    from prodev.runtime.registry import FRESH_OP
-
     reply = student.ask(
         {
             "op": FRESH_OP,

@@ -182,3 +182,10 @@ def test_dockerignore_matches_folders_above_a_file_as_docker_does():
         "app/__pycache__/main.pyc",
         "app/.env",
     }
+
+
+def test_the_stop_job_is_registered_under_the_op_checks_ask_for():
+    from prodev.runtime import registry
+
+    assert dockerfiles.FRESH_OP == registry.FRESH_OP
+    assert registry.default_registry().jobs[dockerfiles.SIGNAL_JOB] is dockerfiles.run_signal_job
