@@ -27,6 +27,9 @@ STUDENT_FILES = (
     "environment.yml",
     "nbgrader_config.py",
     ".gitignore",
+    # The course's own image files: lesson 16's worked example.
+    "Dockerfile",
+    ".dockerignore",
 )
 REQUIRED = ("prodev", "Makefile", "pyproject.toml", "requirements.lock")
 
