@@ -305,3 +305,164 @@ def environment_name(job: dict[str, Any]) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     return str(value) if value else None
+
+
+# ---- running the pipeline's scripts -----------------------------------------------------------
+#
+# The grader turns a workflow into the ordered list of its `run:` scripts (`pipeline_scripts`) and
+# sends them, with a project's files, to the `workflow_steps` job. In grading the job runs in a
+# fresh child of the sandbox's warm parent (no network, the sandbox's limits); it runs each script
+# with bash as a GitHub runner does (`-e -o pipefail`) in a scratch copy of the project, stops at
+# the first failure and exits with a status that names the failed script. The grader judges that
+# exit status, which the warm parent observed; nothing the scripts print reaches a check.
+
+STEPS_JOB = "workflow_steps"
+FIRST_FAILED = 10  # exit status 10 + i: script i failed; 0: every script passed
+MAX_SCRIPTS = 200
+SCRIPT_SECONDS = 20
+CONTEXT = {"github.sha": "0" * 40, "github.ref": "refs/heads/main", "github.ref_name": "main"}
+CONTEXT_ENV = {
+    "GITHUB_SHA": CONTEXT["github.sha"],
+    "GITHUB_REF": CONTEXT["github.ref"],
+    "GITHUB_REF_NAME": "main",
+    "GITHUB_EVENT_NAME": "push",
+    "GITHUB_REPOSITORY": "stayhub/stayhub-api",
+    "CI": "true",
+    "RUNNER_OS": "Linux",
+    # pip installs from what is already installed: the sandbox has no network
+    "PIP_NO_INDEX": "1",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_INPUT": "1",
+    # the project's own environment has no pytest plugins; the course's venv has many, slow ones
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+}
+# Tools a runner has that this machine may not: stand-ins that accept any arguments and succeed.
+STAND_INS = ("docker", "mypy")
+
+
+def job_order(workflow: dict[str, Any]) -> list[str]:
+    """The jobs in an order a runner could use: each after everything it needs (file order
+    among jobs that are ready together)."""
+    jobs = list(workflow["jobs"])
+    done: list[str] = []
+    while len(done) < len(jobs):
+        ready = [j for j in jobs if j not in done and needs(workflow["jobs"][j] or {}) <= set(done)]
+        if not ready:  # a cycle or a missing job: actionlint reports it; keep file order
+            ready = [j for j in jobs if j not in done][:1]
+        done.append(ready[0])
+    return done
+
+
+def _substitute(text: str, matrix: dict[str, Any]) -> str:
+    """Expand the `${{ }}` expressions a push to main would give; unknown ones become ''."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name.startswith("matrix."):
+            return str(matrix.get(name.split(".", 1)[1], ""))
+        if name == "runner.os":
+            return "Linux"
+        return CONTEXT.get(name, "")
+
+    return EXPRESSION.sub(value, text)
+
+
+def pipeline_scripts(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every `run:` script in the order a push to main runs them, as {job, script, env}: jobs
+    ordered by `needs`, a matrix job once with the first value of each axis."""
+    scripts = []
+    for name in job_order(workflow):
+        job = workflow["jobs"][name] or {}
+        axes = ((job.get("strategy") or {}).get("matrix") or {}) if isinstance(job, dict) else {}
+        matrix = {k: v[0] for k, v in axes.items() if isinstance(v, list) and v}
+        for step in job.get("steps") or []:
+            if not isinstance(step, dict) or "run" not in step:
+                continue  # actions (checkout, setup-python, cache) have nothing to run here
+            env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
+            env.update(step.get("env") or {})
+            scripts.append(
+                {
+                    "job": name,
+                    "script": _substitute(str(step["run"]), matrix),
+                    "env": {str(k): _substitute(str(v), matrix) for k, v in env.items()},
+                }
+            )
+    return scripts[:MAX_SCRIPTS]
+
+
+def run_steps_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, dict[str, Any]]:
+    """The job: write the project, run the scripts in order; exit 0, or 10 + the failed index."""
+    with tempfile.TemporaryDirectory(prefix="stayhub-api-") as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        for relative, content in (payload.get("files") or {}).items():
+            path = project / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(str(content))
+            if relative.endswith(".sh"):
+                path.chmod(0o755)
+        stand_ins = Path(tmp) / "stand-ins"
+        stand_ins.mkdir()
+        for tool in STAND_INS:
+            (stand_ins / tool).write_text("#!/bin/sh\nexit 0\n")
+            (stand_ins / tool).chmod(0o755)
+        (Path(tmp) / "home").mkdir()
+        path = os.pathsep.join([str(stand_ins), str(Path(sys.executable).parent), "/usr/bin:/bin"])
+        base = {**CONTEXT_ENV, "PATH": path, "HOME": str(Path(tmp) / "home"), "LANG": "C.UTF-8"}
+        scripts = list(payload.get("scripts") or [])[:MAX_SCRIPTS]
+        for index, step in enumerate(scripts):
+            env = {**base, **{str(k): str(v) for k, v in (step.get("env") or {}).items()}}
+            env["PATH"] = path  # a script's env may not swap the tools for others
+            try:
+                done = subprocess.run(
+                    ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["script"]],
+                    cwd=project,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=SCRIPT_SECONDS,
+                    check=False,
+                )
+                failed = done.returncode != 0
+            except subprocess.TimeoutExpired:
+                failed = True
+            if failed:
+                return FIRST_FAILED + index, {"ran": index + 1}
+        return 0, {"ran": len(scripts)}
+
+
+JOBS = {STEPS_JOB: run_steps_job}
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """What running a pipeline's scripts showed: how many there were, which failed (None: all
+    passed), whether the run was cut off."""
+
+    scripts: list[dict[str, Any]]
+    failed: int | None
+    timed_out: bool
+
+    @property
+    def failed_job(self) -> str | None:
+        return self.scripts[self.failed]["job"] if self.failed is not None else None
+
+
+def run_pipeline(student: Any, workflow: dict[str, Any], files: dict[str, str]) -> PipelineRun:
+    """Have the job run the workflow's scripts on `files` (in the sandbox when grading) and read
+    the verdict from its exit status."""
+    from prodev.runtime.registry import FRESH_OP
+
+    scripts = pipeline_scripts(workflow)
+    reply = student.ask(
+        {"op": FRESH_OP, "job": STEPS_JOB, "payload": {"files": files, "scripts": scripts}}
+    )
+    status = reply.get("exit") if isinstance(reply, dict) else None
+    timed_out = bool(isinstance(reply, dict) and reply.get("timed_out")) or status is None
+    if status == 0 or timed_out:
+        return PipelineRun(scripts, None, timed_out)
+    index = status - FIRST_FAILED
+    if not 0 <= index < len(scripts):
+        raise AssertionError(f"running the pipeline's scripts ended abnormally (status {status})")
+    return PipelineRun(scripts, index, False)

@@ -140,3 +140,43 @@ jobs:
     assert not workflows.only_on_main({"if": "github.ref == 'refs/heads/main' || true"})
     assert not workflows.only_on_main({})
     assert workflows.environment_name({"environment": {"name": "production"}}) == "production"
+
+
+PIPELINE = """
+on: push
+jobs:
+  deploy:
+    needs: build
+    runs-on: x
+    steps: [{run: "test \\"$TARGET\\" = prod && echo ${{ github.ref }} > deployed"}]
+    env: {TARGET: prod}
+  build:
+    needs: [test]
+    runs-on: x
+    steps: [{uses: ./local}, {run: "test -f tested && docker build -t app:${{ github.sha }} ."}]
+  test:
+    runs-on: x
+    strategy: {matrix: {python-version: ["3.11", "3.12"]}}
+    steps: [{run: "echo ${{ matrix.python-version }} > tested && grep -q ok app.txt"}]
+"""
+
+
+def test_scripts_follow_the_needs_graph_with_expressions_expanded():
+    scripts = workflows.pipeline_scripts(workflows.load(PIPELINE))
+    assert [s["job"] for s in scripts] == ["test", "build", "deploy"]
+    assert scripts[0]["script"].startswith("echo 3.11 > tested")
+    assert "app:" + "0" * 40 in scripts[1]["script"]
+    assert scripts[2]["env"] == {"TARGET": "prod"}
+
+
+def test_the_job_runs_scripts_in_order_and_names_the_first_failure():
+    scripts = workflows.pipeline_scripts(workflows.load(PIPELINE))
+    # docker is a stand-in; each script relies on a file the one before it wrote
+    assert workflows.run_steps_job({"files": {"app.txt": "ok"}, "scripts": scripts}) == (
+        0,
+        {"ran": 3},
+    )
+    status, report = workflows.run_steps_job({"files": {"app.txt": "bad"}, "scripts": scripts})
+    assert status == workflows.FIRST_FAILED + 0 and report == {"ran": 1}
+    piped = [{"job": "t", "script": "false | cat", "env": {}}]
+    assert workflows.run_steps_job({"files": {}, "scripts": piped})[0] == workflows.FIRST_FAILED

@@ -1,8 +1,65 @@
-"""Hidden checks of question 1 (`pipeline`): the deploy gate, the cache key, the matrix and the
-commands each job runs."""
+"""Hidden checks of question 1 (`pipeline`): the deploy gate, the cache key, the matrix, the
+commands each job runs, and the scripts run for real against stayhub-api."""
 
 from prodev.checking import check
 from prodev.kits import workflows
+
+# The stayhub-api project the pipeline's scripts run against: SOUND passes lint and tests; each
+# broken variant plants one fault that the pipeline must stop at.
+PRICING = '''\
+"""Prices of StayHub stays."""
+
+
+def stay_total(nightly_price: float, nights: int, cleaning_fee: float = 0.0) -> float:
+    """What a guest pays for `nights` nights."""
+    if nights < 1:
+        raise ValueError("a stay lasts at least one night")
+    return round(nightly_price * nights + cleaning_fee, 2)
+'''
+
+TESTS = """\
+import pytest
+
+from stayhub_api.pricing import stay_total
+
+
+def test_three_nights_with_a_fee():
+    assert stay_total(80.0, 3, cleaning_fee=25.0) == 265.0
+
+
+def test_a_stay_needs_a_night():
+    with pytest.raises(ValueError):
+        stay_total(80.0, 0)
+"""
+
+SOUND = {
+    "requirements.lock": "pytest==9.2.0\nruff==0.17.6\n",
+    "pyproject.toml": (
+        '[project]\nname = "stayhub-api"\nversion = "1.0"\n\n'
+        '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+    ),
+    "src/stayhub_api/__init__.py": "",
+    "src/stayhub_api/pricing.py": PRICING,
+    "tests/test_pricing.py": TESTS,
+    "Dockerfile": "FROM python:3.12-slim\n",
+    "scripts/deploy.sh": '#!/bin/sh\nset -eu\n[ "$1" = production ]\necho "deployed to $1"\n',
+}
+
+# A test that fails: the fee is counted per night.
+FAILING_TEST = {
+    **SOUND,
+    "src/stayhub_api/pricing.py": PRICING.replace(
+        "nightly_price * nights + cleaning_fee", "(nightly_price + cleaning_fee) * nights"
+    ),
+}
+
+# A lint error: an import nobody uses.
+LINT_ERROR = {
+    **SOUND,
+    "src/stayhub_api/pricing.py": PRICING.replace(
+        '"""Prices of StayHub stays."""\n', '"""Prices of StayHub stays."""\n\nimport os\n'
+    ),
+}
 
 
 def _workflow(student):
@@ -82,3 +139,27 @@ def test_triggers_matrix_and_commands(student):
         script = _runs(workflow, job)
         for command in commands:
             assert command in script, f"job `{job}` never runs `{command}`"
+
+
+@check("q1", points=1)
+def test_scripts_pass_on_a_sound_project_and_stop_on_a_broken_one(student):
+    workflow = _workflow(student)
+    sound = workflows.run_pipeline(student, workflow, SOUND)
+    assert not sound.timed_out, "running the pipeline's scripts on stayhub-api took too long"
+    assert sound.failed is None, (
+        f"on a sound stayhub-api, run script {sound.failed + 1} of {len(sound.scripts)} (in job "
+        f"`{sound.failed_job}`) failed"
+    )
+    for fault, files, job in [
+        ("a failing test", FAILING_TEST, "test"),
+        ("an unused import", LINT_ERROR, "lint"),
+    ]:
+        broken = workflows.run_pipeline(student, workflow, files)
+        assert broken.failed is not None and broken.failed_job == job, (
+            f"on a stayhub-api with {fault}, the pipeline "
+            + (
+                "ran every script to the end, deploy included"
+                if broken.failed is None
+                else f"stopped in job `{broken.failed_job}` instead of `{job}`"
+            )
+        )
