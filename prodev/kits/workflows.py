@@ -329,15 +329,18 @@ CONTEXT_ENV = {
     "GITHUB_REPOSITORY": "stayhub/stayhub-api",
     "CI": "true",
     "RUNNER_OS": "Linux",
-    # pip installs from what is already installed: the sandbox has no network
-    "PIP_NO_INDEX": "1",
-    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    "PIP_NO_INPUT": "1",
     # the project's own environment has no pytest plugins; the course's venv has many, slow ones
     "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
 }
-# Tools a runner has that this machine may not: stand-ins that accept any arguments and succeed.
-STAND_INS = ("docker", "mypy")
+# Tools a runner has that the sandbox does not: stand-ins that accept any arguments and succeed.
+# pip is one of them: the project's dependencies are installed already, the sandbox has no
+# network, and pip itself stops there (it reads /etc, which the sandbox keeps closed).
+STAND_INS = ("docker", "mypy", "pip", "pip3")
+# `python -m pip ...` goes to the pip stand-in; anything else to the real interpreter.
+PYTHON_WRAPPER = """#!/bin/sh
+if [ "$1" = -m ] && [ "$2" = pip ]; then exit 0; fi
+exec {python} "$@"
+"""
 
 
 def job_order(workflow: dict[str, Any]) -> list[str]:
@@ -420,7 +423,10 @@ def run_steps_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, 
         stand_ins.mkdir()
         for tool in STAND_INS:
             (stand_ins / tool).write_text("#!/bin/sh\nexit 0\n")
-            (stand_ins / tool).chmod(0o755)
+        for name in ("python", "python3"):
+            (stand_ins / name).write_text(PYTHON_WRAPPER.format(python=sys.executable))
+        for tool in stand_ins.iterdir():
+            tool.chmod(0o755)
         (Path(tmp) / "home").mkdir()
         path = os.pathsep.join([str(stand_ins), str(Path(sys.executable).parent), "/usr/bin:/bin"])
         base = {**CONTEXT_ENV, "PATH": path, "HOME": str(Path(tmp) / "home"), "LANG": "C.UTF-8"}

@@ -178,5 +178,7 @@ def test_the_job_runs_scripts_in_order_and_names_the_first_failure():
     )
     status, report = workflows.run_steps_job({"files": {"app.txt": "bad"}, "scripts": scripts})
     assert status == workflows.FIRST_FAILED + 0 and report == {"ran": 1}
+    tools = [{"job": "t", "script": "python -m pip install nothing && python -c 'print(1)'"}]
+    assert workflows.run_steps_job({"files": {}, "scripts": tools}) == (0, {"ran": 1})
     piped = [{"job": "t", "script": "false | cat", "env": {}}]
     assert workflows.run_steps_job({"files": {}, "scripts": piped})[0] == workflows.FIRST_FAILED
