@@ -17,7 +17,8 @@ def _judge(student, cases, topic):
     for what, plan, expected in cases:
         got = _problems(student, plan)
         if got != expected:
-            wrong.append(f"{what}: got {got}")
+            # how many problems were reported, never the returned items themselves
+            wrong.append(f"{what}: {len(got)} problem(s) reported, not the right ones")
     assert not wrong, f"wrong answers on plans where {topic}:\n  " + "\n  ".join(wrong)
 
 
