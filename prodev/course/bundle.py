@@ -18,7 +18,8 @@ from prodev.course.layout import SETTINGS_FILE, Course, CourseError
 # What students receive, relative to the course root, besides the release folder (labs/, or
 # what nbgrader_config.py names). Folders are copied whole (minus the ignored names below); a
 # missing optional item is skipped, a missing required one is an error.
-STUDENT_DIRS = ("course", "prodev", "docs")
+# .github: lesson 18 reads and lints the course's own CI workflow.
+STUDENT_DIRS = ("course", "prodev", "docs", ".github")
 STUDENT_FILES = (
     "README.md",
     "Makefile",

@@ -84,7 +84,7 @@ def default_registry() -> Registry:
     """The process-wide registry with the course's decoders and ops installed."""
     global _default
     if _default is None:
-        from prodev.kits import dockerfiles, scratchjob
+        from prodev.kits import dockerfiles, scratchjob, workflows
         from prodev.probes import ops, stubs, suites
 
         registry = Registry()
@@ -95,7 +95,8 @@ def default_registry() -> Registry:
             registry.register_decoder(kind, decoder)
         for name, op in ops.OPS.items():
             registry.register_op(name, op)
-        for name, job in {**suites.JOBS, **scratchjob.JOBS, **dockerfiles.JOBS}.items():
+        jobs = {**suites.JOBS, **scratchjob.JOBS, **dockerfiles.JOBS, **workflows.JOBS}
+        for name, job in jobs.items():
             registry.register_job(name, job)
         registry.register_op(FRESH_OP, _fresh_in_process)
         _default = registry
