@@ -470,11 +470,14 @@ class PipelineRun:
         return self.scripts[self.failed]["job"] if self.failed is not None else None
 
 
+# The request that asks for a job (`prodev.runtime.registry.FRESH_OP`), spelled out here because
+# the registry imports this module for its job.
+FRESH_OP = "fresh"
+
+
 def run_pipeline(student: Any, workflow: dict[str, Any], files: dict[str, str]) -> PipelineRun:
     """Have the job run the workflow's scripts on `files` (in the sandbox when grading) and read
     the verdict from its exit status."""
-    from prodev.runtime.registry import FRESH_OP
-
     scripts = pipeline_scripts(workflow)
     reply = student.ask(
         {"op": FRESH_OP, "job": STEPS_JOB, "payload": {"files": files, "scripts": scripts}}

@@ -182,3 +182,10 @@ def test_the_job_runs_scripts_in_order_and_names_the_first_failure():
     assert workflows.run_steps_job({"files": {}, "scripts": tools}) == (0, {"ran": 1})
     piped = [{"job": "t", "script": "false | cat", "env": {}}]
     assert workflows.run_steps_job({"files": {}, "scripts": piped})[0] == workflows.FIRST_FAILED
+
+
+def test_the_kits_ask_for_jobs_with_the_registry_s_request_name():
+    from prodev.kits import dockerfiles
+    from prodev.runtime import registry
+
+    assert workflows.FRESH_OP == dockerfiles.FRESH_OP == registry.FRESH_OP
