@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from prodev.errors import UserError
+from prodev.kits import yamltext
 
 # ---- parsing ----------------------------------------------------------------------------------
 
@@ -456,7 +457,7 @@ def load_compose(text: str) -> dict[str, Any]:
     import yaml
 
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yamltext.safe_load(text, "the compose file")  # TooLarge is a ValueError too
     except yaml.YAMLError as exc:
         raise ValueError(f"the compose file is not valid YAML: {exc}") from None
     if not isinstance(loaded, dict):

@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from prodev.kits import yamltext
+
 # A Kubernetes version whose schemas the pinned kubernetes-validate bundles (no download).
 KUBERNETES_VERSION = "1.34.0"
+# The validator quotes the offending value whole; a message keeps this much of it.
+MESSAGE_CHARS = 300
 
 # The StayHub practice API (`prodev api`): the paths it answers with 200 to a plain GET, and the
 # one meant for probes. tests/integration/test_probe_paths.py asks the running server to prove it.
@@ -63,7 +67,10 @@ def load_documents(text: Any) -> list[dict[str, Any]]:
     if "NotImplementedError" in text:
         raise ManifestError("not answered yet: write your manifests in the string")
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        loaded = yamltext.safe_load_all(text, "the manifests' YAML")
+        documents = [d for d in loaded if d is not None]
+    except yamltext.TooLarge as exc:
+        raise ManifestError(str(exc)) from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" near line {where.line + 1}" if where is not None else ""
@@ -95,7 +102,10 @@ def schema_problems(doc: dict[str, Any], version: str = KUBERNETES_VERSION) -> l
         kubernetes_validate.validate(doc, version, strict=True)
     except kubernetes_validate.ValidationError as exc:
         where = ".".join(str(p) for p in exc.path) or "(top level)"
-        return [Problem(describe(doc), f"at {where}: {exc.message}")]
+        message = exc.message
+        if len(message) > MESSAGE_CHARS:
+            message = message[:MESSAGE_CHARS] + "..."
+        return [Problem(describe(doc), f"at {where}: {message}")]
     except kubernetes_validate.SchemaNotFoundError:
         return [
             f"{describe(doc)}: Kubernetes {version} has no kind {doc.get('kind')!r} in "

@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from prodev.kits import yamltext
+
 # The course's yamllint rules: the default set, without the two that fight GitHub's own style
 # (`on:` is a key, not a boolean; a leading `---` is optional) and with the line length of the
 # course's code (ruff's 100 plus room for a pinned action and its version comment).
@@ -148,7 +150,14 @@ def _yamllint(folder: Path, relative: str, text: str) -> list[Finding]:
 
 
 def lint(text: str, name: str = "pipeline") -> list[Finding]:
-    """Every finding of actionlint, zizmor and yamllint on the workflow `text`, in line order."""
+    """Every finding of actionlint, zizmor and yamllint on the workflow `text`, in line order.
+    Text whose aliases expand too far is refused first: the linters would expand it too."""
+    try:
+        yamltext.safe_load(text, "the workflow")
+    except yamltext.TooLarge as exc:
+        raise WorkflowError(str(exc)) from None
+    except yaml.YAMLError:
+        pass  # the linters say where and why
     with tempfile.TemporaryDirectory(prefix="prodev-workflow-") as tmp:
         folder = Path(tmp)
         relative = f".github/workflows/{name}.yml"
@@ -180,7 +189,9 @@ def load(text: Any, name: str = "the workflow") -> dict[str, Any]:
     if not text.strip() or UNANSWERED in text:
         raise WorkflowError(f"{name} holds no workflow yet: write its YAML in the string")
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.safe_load(text, name)
+    except yamltext.TooLarge as exc:
+        raise WorkflowError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise WorkflowError(f"{name} is not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
