@@ -1,4 +1,4 @@
-"""Attacks on the evidence of labs 03 and 06, each beside its control.
+"""Attacks on the evidence of labs 03, 06, 16, 17 and 18, each beside its control.
 
 A case is a pair of submissions of a real lab: the control (a wrong or weak answer) and the same
 answer with one trick added. Questions a case does not name keep the blank release's answer, so
@@ -67,6 +67,58 @@ GREEDY_INDEXES = (
 GUEST_INDEX_ONLY = "CREATE INDEX bookings_by_guest ON bookings (guest_id);\n"
 
 
+def alias_bomb(levels: int = 9) -> str:
+    """A YAML flow list of 10**(levels+1) values written in a few hundred characters: each level
+    is ten aliases of the one below. Loaded, it is small; walked, validated or quoted, it is not."""
+
+    def nest(i: int) -> str:
+        if i == 0:
+            return "&a0 [" + ", ".join(["x"] * 10) + "]"
+        return f"&a{i} [{nest(i - 1)}, " + ", ".join([f"*a{i - 1}"] * 9) + "]"
+
+    return nest(levels)
+
+
+# YAML answers whose values are alias bombs: a Deployment's args, a workflow's env, a command;
+# each control is the same answer with the value written out small.
+BOMB_MANIFESTS = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, labels: {app: api}}\n"
+    "spec:\n  selector: {matchLabels: {app: api}}\n  template:\n"
+    "    metadata: {labels: {app: api}}\n    spec:\n      containers:\n"
+    f"      - name: api\n        image: stayhub/api:1.0\n        args: {alias_bomb()}\n"
+)
+PLAIN_MANIFESTS = BOMB_MANIFESTS.replace(alias_bomb(), '["serve"]')
+BOMB_PIPELINE = (
+    "on: push\npermissions: {contents: read}\njobs:\n  lint:\n    runs-on: ubuntu-24.04\n"
+    f"    env: {{LEVELS: {alias_bomb()}}}\n    steps:\n      - run: make lint\n"
+)
+PLAIN_PIPELINE = BOMB_PIPELINE.replace(alias_bomb(), '"nine"')
+BOMB_COMPOSE = f"services:\n  app:\n    image: stayhub/api:1.0\n    command: {alias_bomb()}\n"
+PLAIN_COMPOSE = BOMB_COMPOSE.replace(alias_bomb(), '["serve"]')
+
+# A server that never handles SIGTERM; the attack also replaces the notebook's own request op for
+# jobs so that it reports a clean stop. In grading, jobs never reach the notebook's process.
+UNHANDLED_ENTRYPOINT = """
+import os
+from wsgiref.simple_server import make_server
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+make_server("0.0.0.0", int(os.environ.get("PORT", "8000")), app).serve_forever()
+"""
+FORGED_STOP_REPORT = """
+from prodev.runtime import registry as _registry
+
+def _clean_stop(namespace, request, decode):
+    report = {"answered": 200, "statuses": [200, 200], "killed": False, "exit": 0}
+    return {"exit": 0, "report": report}
+
+_registry.default_registry().register_op(_registry.FRESH_OP, _clean_stop)
+"""
+
+
 @dataclass(frozen=True)
 class Case:
     lab: str
@@ -104,6 +156,26 @@ def cases() -> dict[str, Case]:
             "lab03_testing",
             control={"q1": WEAK_NIGHTS},
             attack={"q1": WEAK_NIGHTS + LEAKING_TEST},
+        ),
+        "forged_stop_report": Case(
+            "lab16_containers",
+            control={"q5": f"entrypoint = {UNHANDLED_ENTRYPOINT!r}\n"},
+            attack={"q5": f"entrypoint = {UNHANDLED_ENTRYPOINT!r}\n{FORGED_STOP_REPORT}"},
+        ),
+        "compose_alias_bomb": Case(
+            "lab16_containers",
+            control={"q4": f"compose = {PLAIN_COMPOSE!r}\n"},
+            attack={"q4": f"compose = {BOMB_COMPOSE!r}\n"},
+        ),
+        "manifest_alias_bomb": Case(
+            "lab17_kubernetes",
+            control={"q1": f"stayhub_manifests = {PLAIN_MANIFESTS!r}\n"},
+            attack={"q1": f"stayhub_manifests = {BOMB_MANIFESTS!r}\n"},
+        ),
+        "workflow_alias_bomb": Case(
+            "lab18_cicd",
+            control={"q1": f"pipeline = {PLAIN_PIPELINE!r}\n"},
+            attack={"q1": f"pipeline = {BOMB_PIPELINE!r}\n"},
         ),
         "greedy_index": Case(
             "lab06_query_performance",

@@ -1,7 +1,10 @@
-"""Attacks on how labs 03 and 06 gather evidence, each graded beside its control.
+"""Attacks on how labs 03, 06, 16, 17 and 18 gather evidence, each graded beside its control.
 
 Lab 03: a notebook that redefines `run_tests`, a test that recognises the shipped module by its
 code, and a test that raises the module it was given. Lab 06: indexes whose keys eat memory.
+Lab 16: a notebook that answers the grader's job requests itself, reporting a clean stop for a
+program that ignores SIGTERM. Labs 16, 17 and 18: YAML answers whose aliases expand to 10**10
+values, for the grader's validators and linters to walk.
 Each lab is graded once with `prodev grade` in the bwrap sandbox; every attack scores no more than
 its control on every question, and no hidden mutant's text reaches results or feedback.
 """
