@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from prodev.errors import UserError
 from prodev.kits import yamltext
 
 # A Kubernetes version whose schemas the pinned kubernetes-validate bundles (no download).
@@ -47,7 +48,7 @@ class Problem(str):
         return problem
 
 
-class ManifestError(ValueError, AssertionError):
+class ManifestError(UserError, ValueError, AssertionError):
     """The text is not a list of Kubernetes objects that can be reviewed; says why.
 
     It is an AssertionError so that a check reviewing a student's manifests fails with this
@@ -471,7 +472,7 @@ def simulate_rollout(
 Policy = Callable[[list[int], list[int]], Any]
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """The policy answered something that is not a backend; says what and when."""
 
 

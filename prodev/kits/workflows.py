@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from prodev.errors import UserError
 from prodev.kits import yamltext
 
 # The course's yamllint rules: the default set, without the two that fight GitHub's own style
@@ -58,7 +59,7 @@ SUPPRESSION = re.compile(r"#\s*yamllint\s+disable")
 UNANSWERED = "NotImplementedError"
 
 
-class WorkflowError(AssertionError):
+class WorkflowError(UserError, AssertionError):
     """The text is not a workflow the checks can read; the message is written for the student."""
 
 
