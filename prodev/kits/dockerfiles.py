@@ -621,7 +621,9 @@ def stop_entrypoint(student: Any, program: str, signal_name: str, requests: int 
         }
     )
     report = reply.get("report") if isinstance(reply, dict) else None
-    if not isinstance(report, dict):
+    # The job ends with status 0 after it has written its report; any other end (killed by the
+    # program it watched, say) leaves nothing to believe.
+    if not isinstance(report, dict) or reply.get("exit") != 0:
         timed_out = isinstance(reply, dict) and reply.get("timed_out")
         raise AssertionError(
             "the run of your program was stopped from outside before it could be observed"

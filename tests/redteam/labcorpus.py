@@ -119,6 +119,32 @@ _registry.default_registry().register_op(_registry.FRESH_OP, _clean_stop)
 """
 
 
+# A server that ignores SIGTERM and, first, writes a clean-stop report into the pipe its parent
+# (the grader's job) reports through, found under /proc, then kills that parent so that the
+# forged report is the only one.
+FORGING_ENTRYPOINT = """
+import json, os, signal
+from wsgiref.simple_server import make_server
+
+parent = os.getppid()
+report = {"answered": 200, "statuses": [200, 200], "exit": 0, "seconds": 0.1, "killed": False}
+try:
+    for fd in os.listdir(f"/proc/{parent}/fd"):
+        if os.readlink(f"/proc/{parent}/fd/{fd}").startswith("pipe:"):
+            with open(f"/proc/{parent}/fd/{fd}", "w") as pipe:
+                pipe.write(json.dumps(report))
+    os.kill(parent, signal.SIGKILL)
+except OSError:
+    pass  # the job's pipes are out of reach: serve like the control
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+make_server("0.0.0.0", int(os.environ.get("PORT", "8000")), app).serve_forever()
+"""
+
+
 @dataclass(frozen=True)
 class Case:
     lab: str
@@ -161,6 +187,11 @@ def cases() -> dict[str, Case]:
             "lab16_containers",
             control={"q5": f"entrypoint = {UNHANDLED_ENTRYPOINT!r}\n"},
             attack={"q5": f"entrypoint = {UNHANDLED_ENTRYPOINT!r}\n{FORGED_STOP_REPORT}"},
+        ),
+        "forged_job_pipe": Case(
+            "lab16_containers",
+            control={"q5": f"entrypoint = {UNHANDLED_ENTRYPOINT!r}\n"},
+            attack={"q5": f"entrypoint = {FORGING_ENTRYPOINT!r}\n"},
         ),
         "compose_alias_bomb": Case(
             "lab16_containers",
