@@ -92,9 +92,14 @@ def grade(
         if t["max_score"] == 0 and points:
             t["max_score"] = points
             t["reason"] = t["reason"] or "no checks were found for this question"
+    skipped = facts.skipped_cells or {}
     for question, t in totals.items():
         if t["score"] > 0 or t["max_score"] == 0:
             t["reason"] = None
+        elif question in skipped:
+            # The checks only saw what the unfinished cell left ("`q3` is not defined"); the
+            # cause belongs on the question's own row.
+            t["reason"] = f"your answer cell was stopped: {skipped[question]}"
         elif t["reason"] is None:
             t["reason"] = missing.get(question) or facts.unreadable or "no check passed"
     questions = {q: totals[q] for q in sorted(totals, key=_question_key)}
