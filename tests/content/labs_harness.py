@@ -192,8 +192,9 @@ def _close_sql_connections() -> None:
 
 
 # Grading a variant mostly waits (on the checks' timers, stub servers, PostgreSQL): one lab's
-# variants are graded side by side in a few processes of their own. Each is a fresh interpreter,
-# so no variant's notebook state reaches another's; `spawn`, because the test process has threads.
+# variants are graded side by side in a few processes of their own. A process grades variants one
+# after another, as the test process itself once did (`grade` closes the notebook's SQL
+# connections after each); `spawn`, because the test process has threads.
 PROCESSES = int(os.environ.get("PRODEV_LAB_TEST_PROCESSES", "3"))
 
 

@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 COURSE = Course.load(ROOT)
 LABS = COURSE.labs()
 LABS_AT_ONCE = 3
+# The module's fixture grades every lab before its first test runs: more than the suite's 600 s
+# per test on a busy machine, though each `prodev grade` is bounded by its own limits.
+pytestmark = pytest.mark.timeout(1800)
 STUDENTS = ("reference", "blank")
 
 
