@@ -204,6 +204,20 @@ def test_log_records_what_the_client_did(api):
     assert api.requests == []
 
 
+def test_on_answer_tells_the_listener_before_the_client_has_the_response(api):
+    told = []
+
+    def listener(record):
+        told.append((record.method, record.path, record.status))
+
+    with api.on_answer(listener):
+        get(api, "/api/health/")
+        assert told == [("GET", "/api/health/", 200)]  # told before the response arrived
+        get(api, "/api/nope/")
+    get(api, "/api/health/")  # after the block: no longer told
+    assert told == [("GET", "/api/health/", 200), ("GET", "/api/nope/", 404)]
+
+
 def test_log_is_exact_under_concurrent_clients(api):
     def worker(n: int) -> None:
         with httpx.Client(base_url=api.url) as client:

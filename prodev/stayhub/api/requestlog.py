@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ class RequestLog:
         self._records: list[RequestRecord] = []
         self._in_flight = 0
         self._max_in_flight = 0
+        self._listeners: list[Callable[[RequestRecord], None]] = []
 
     def begin(self) -> tuple[float, float, int]:
         """Count a request in; return (monotonic start, wall start, in flight including it)."""
@@ -60,10 +62,23 @@ class RequestLog:
             return time.monotonic(), time.time(), self._in_flight
 
     def end(self, record: RequestRecord) -> None:
-        """Count a request out and store its record."""
+        """Count a request out, store its record and tell the listeners (in the server's
+        thread, before the response leaves)."""
         with self._lock:
             self._in_flight -= 1
             self._records.append(record)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(record)
+
+    def listen(self, listener: Callable[[RequestRecord], None]) -> None:
+        """Call `listener(record)` as each later request is answered."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[RequestRecord], None]) -> None:
+        with self._lock:
+            self._listeners.remove(listener)
 
     def abandon(self) -> None:
         """Count out a request that never produced a response (the connection broke)."""

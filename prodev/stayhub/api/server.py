@@ -13,7 +13,7 @@ import importlib
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,17 @@ class PracticeAPI:
     def clear_requests(self) -> None:
         """Forget the logged requests (e.g. between the parts of an exercise)."""
         self._log.clear()
+
+    @contextlib.contextmanager
+    def on_answer(self, callback: Callable[[RequestRecord], None]) -> Iterator[None]:
+        """Inside the block, call `callback(record)` as each request is answered, in the
+        server's thread before the response leaves: a check can change the data between two
+        pages a client asks for, at exactly that point."""
+        self._log.listen(callback)
+        try:
+            yield
+        finally:
+            self._log.unlisten(callback)
 
     @property
     def in_flight(self) -> int:
