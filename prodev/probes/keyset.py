@@ -117,6 +117,21 @@ def pages_asked(api: Any) -> list[dict[str, str]]:
     return [dict(parse_qsl(r.query)) for r in records]
 
 
+def other_requests(api: Any) -> list[str]:
+    """Requests that were not a GET of the bookings list, as 'METHOD path': a walk needs none,
+    and data fetched some other way would hide how the walk really paged."""
+    return [
+        f"{r.method} {r.path}"
+        for r in api.requests
+        if not (r.method == "GET" and r.path == BOOKINGS)
+    ]
+
+
+def wrong_page_sizes(pages: list[dict[str, str]], page_size: int) -> list[str]:
+    """The page sizes asked for that are not `page_size` (missing ones as '')."""
+    return [p.get("page_size", "") for p in pages if p.get("page_size") != str(page_size)]
+
+
 def repeated_pages(pages: list[dict[str, str]]) -> int:
     """How many requests asked again for a page that had been asked for already."""
     distinct = {tuple(sorted(p.items())) for p in pages}

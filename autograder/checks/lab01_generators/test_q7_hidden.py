@@ -12,7 +12,7 @@ from prodev.probes.practice import practice_api_fixture
 api = practice_api_fixture()
 
 FIRST_DAY = "2033-07-14"
-PER_DAY = [1, 3, 2, 2, 3, 1]  # 12 bookings, pages of 4: ties straddle two boundaries
+PER_DAY = [1, 2, 3, 2, 3, 1]  # 12 bookings in pages of 4: days 3 and 5 straddle page ends
 PAGE_SIZE = 4
 NO_BOOKINGS_FROM = "2034-01-01"
 
@@ -36,6 +36,10 @@ def test_full_last_page_and_empty_range(student, api, bookings):
     problems = keyset.walk_problems(walk(student, api), bookings)
     assert not problems, f"on bookings the walk had not seen before: {problems}"
     pages = keyset.pages_asked(api)
+    assert not keyset.other_requests(api), "the walk made requests other than pages of bookings"
+    assert not keyset.wrong_page_sizes(pages, PAGE_SIZE), (
+        "the walk did not ask for the given page size"
+    )
     assert keyset.repeated_pages(pages) == 0, "the walk asked for the same page twice"
     assert len(pages) <= keyset.pages_for(bookings, FIRST_DAY, PAGE_SIZE, take=None), (
         "the walk asked for more pages than it needed"

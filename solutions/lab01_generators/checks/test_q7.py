@@ -49,6 +49,16 @@ def test_asks_for_each_page_once_and_only_when_needed(student, api, bookings):
     walk(student, api, take=7)
     pages = keyset.pages_asked(api)
     needed = keyset.pages_for(bookings, FIRST_DAY, PAGE_SIZE, take=7)
+    others = keyset.other_requests(api)
+    assert not others, (
+        f"besides the pages of /api/bookings/, your walk made {len(others)} other request(s) "
+        f"({', '.join(sorted(set(others))[:3])}): fetch the bookings only page by page"
+    )
+    sizes = keyset.wrong_page_sizes(pages, PAGE_SIZE)
+    assert not sizes, (
+        f"asked for pages of {PAGE_SIZE}, your walk requested page_size={sizes[0] or '(none)'}: "
+        "send the page size you were given with every request"
+    )
     assert keyset.repeated_pages(pages) == 0, (
         "your walk asked for the same page twice: each page should be requested once"
     )
