@@ -207,6 +207,21 @@ FORGERIES = [
             },
         ),
     ),
+    # ---- lab 01 q7: no probe at all; the practice API's request log is the observer, so
+    # neither forged reports nor a client that remembers pages can hide an eager walk ----
+    Forgery(
+        "lab01_generators",
+        "q7",
+        "q7_eager.py",
+        _IMPORT + _forged_op("probe_call", {"probes": {}, "events": []}) + "_real_get = httpx.get\n"
+        "_pages = {}\n"
+        "def _remembered_get(url, params=None, **kwargs):\n"
+        "    key = (url, tuple(sorted((params or {}).items())))\n"
+        "    if key not in _pages:\n"
+        "        _pages[key] = _real_get(url, params=params, **kwargs)\n"
+        "    return _pages[key]\n"
+        "httpx.get = _remembered_get\n",
+    ),
     # ---- lab 02: logs, clocks, sleeps, random numbers, targets, databases ----
     Forgery(
         "lab02_decorators",
