@@ -37,7 +37,7 @@ class TestResult(TypedDict):
 class QuestionTotal(TypedDict):
     score: float
     max_score: float
-    reason: str | None  # why the question earned nothing; None when it earned points
+    reason: str | None  # why the question fell short of full marks; None when it did not
 
 
 class Lateness(TypedDict):

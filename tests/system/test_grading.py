@@ -67,7 +67,12 @@ def test_every_submission_gets_the_grade_its_answers_earn(batch):
     assert scores == {"alice": 6, "bob": 0, "carol": 5, "dave": 0}
     assert not report.failed
     carol = report.documents["carol"]["questions"]
-    assert carol["q2"] == {"score": 1.0, "max_score": 2.0, "reason": None}
+    assert carol["q2"] == {  # a partial loss gives its reason too: the failed check's message
+        "score": 1.0,
+        "max_score": 2.0,
+        "reason": "double should work for negative numbers too",
+    }
+    assert carol["q1"]["reason"] is None
 
 
 def test_results_have_the_gradescope_shape_and_a_reason_for_every_zero(batch):
