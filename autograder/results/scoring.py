@@ -2,8 +2,8 @@
 
 The results file has Gradescope's `results.json` shape (`score`, `max_score`, `execution_time`,
 `tests[]` with `name`, `score`, `max_score`, `status`, `output`, `visibility`) plus `questions`
-(score, max_score and, for every question short of full marks, a one-line reason) and what grading needs to resume; its
-type and JSON Schema are in autograder/results/document.py. Hidden checks appear under generic
+(score, max_score and, for every question short of full marks, a one-line reason) and what
+grading needs to resume; its type and JSON Schema are in autograder/results/document.py. Hidden checks appear under generic
 names with their messages only.
 """
 
@@ -175,7 +175,8 @@ def format_table(documents: list[ResultsDocument]) -> str:
     """The final table printed after a batch: student, score, and why points were lost."""
     rows = [("student", "score", "time", "points lost")]
     for d in sorted(documents, key=lambda d: d["student"]):
-        lost = [_lost(q, t) for q, t in d.get("questions", {}).items() if t["score"] < t["max_score"]]
+        questions = d.get("questions", {})
+        lost = [_lost(q, t) for q, t in questions.items() if t["score"] < t["max_score"]]
         rows.append(
             (
                 d["student"],
