@@ -3,8 +3,8 @@
 The results file has Gradescope's `results.json` shape (`score`, `max_score`, `execution_time`,
 `tests[]` with `name`, `score`, `max_score`, `status`, `output`, `visibility`) plus `questions`
 (score, max_score and, for every question short of full marks, a one-line reason) and what
-grading needs to resume; its type and JSON Schema are in autograder/results/document.py. Hidden checks appear under generic
-names with their messages only.
+grading needs to resume; its type and JSON Schema are in autograder/results/document.py.
+Hidden checks appear under generic names with their messages only.
 """
 
 from __future__ import annotations
