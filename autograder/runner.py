@@ -82,6 +82,16 @@ class GradingBusyError(UserError):
     """Another grading run holds this lab's results folder."""
 
 
+def _time_left(elapsed: float, done: int, total: int) -> str:
+    """`, about 2 min left` at the pace so far; nothing once the batch is done."""
+    if done >= total or done == 0:
+        return ""
+    seconds = elapsed / done * (total - done)
+    if seconds < 60:
+        return f", about {max(1, round(seconds))} s left"
+    return f", about {round(seconds / 60)} min left"
+
+
 class GradingInterrupted(KeyboardInterrupt):
     """Ctrl-C during a run: what was graded is saved (results, grades.csv, gradebook)."""
 
@@ -493,6 +503,7 @@ class Grader:
         slots = [self._make_slot(mode, plan, index, workdir) for index in range(self.jobs)]
         total = len(todo)
         counter = {"done": 0}
+        batch_started = time.monotonic()
         stop = threading.Event()
 
         def slot_loop(index: int, slot: WorkerSlot) -> None:
@@ -560,6 +571,7 @@ class Grader:
             self._say(
                 f"[{counter['done']}/{total}] {job.submission.student}: "
                 f"{document['score']:g}/{document['max_score']:g} in {elapsed:.1f} s"
+                + _time_left(time.monotonic() - batch_started, counter["done"], total)
             )
             for note in document["notes"]:
                 if note.startswith("integrity:"):
