@@ -36,6 +36,7 @@ try:
 except ImportError:
     pass
 else:
+    c.Autograde.sanitize_preprocessors = []  # prodev restores locked cells itself
     c.Autograde.autograde_preprocessors = [GradeWithProdev]
     c.GenerateFeedback.preprocessors = []
     c.GenerateFeedback.exporter_class = ProdevFeedbackPage
