@@ -65,6 +65,7 @@ from autograder.submissions import (
     load_submission,
     read_lab_source,
     read_timestamp,
+    renamed_notebook,
     tampered_checks,
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
@@ -649,7 +650,11 @@ class Grader:
             return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started, log)
         cells = assemble(source, notebook)
         facts.missing = cells.missing
-        facts.notes = cells.notes + tampered_checks(sub.path.parent, self.lab.released_checks)
+        facts.notes = (
+            renamed_notebook(sub, self.lab.name)
+            + cells.notes
+            + tampered_checks(sub.path.parent, self.lab.released_checks)
+        )
         log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         # Fresh jobs (lab 03's test classes) get the locked and answer cells, not extra ones.
         job_cells = [i for i, label in enumerate(cells.labels) if not label.startswith("extra")]
