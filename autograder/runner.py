@@ -41,7 +41,16 @@ from autograder.isolation.sandbox import (
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
 from autograder.logs import SubmissionLog, submission_log
-from autograder.results.changes import NEW, describe_change, summarise_reasons, why_graded
+from autograder.results.changes import (
+    CHECKS_CHANGED,
+    NEW,
+    SEED_LABEL,
+    describe_change,
+    lab_changes,
+    save_lab_version,
+    summarise_reasons,
+    why_graded,
+)
 from autograder.results.document import (
     RESULTS_VERSION,
     ResultsDocument,
@@ -100,22 +109,37 @@ class GradingInterrupted(KeyboardInterrupt):
         super().__init__(f"{saved} of {total} saved; rerun to finish")
 
 
+def _grading_inputs(lab: Lab) -> list[tuple[str, Path]]:
+    """The files that decide grades, each with its label: the source notebook and every public
+    and hidden check file."""
+    files = [(f"source/{lab.source_notebook.relative_to(lab.source_dir)}", lab.source_notebook)]
+    for kind, folder in (("public", lab.public_checks), ("hidden", lab.hidden_checks)):
+        if folder.is_dir():
+            files += [
+                (f"{kind}/{p.relative_to(folder)}", p)
+                for p in sorted(folder.rglob("*.py"))
+                if "__pycache__" not in p.relative_to(folder).parts
+            ]
+    return files
+
+
 def grading_key(lab: Lab, seed: int) -> str:
     """A hash of everything that decides grades: the source notebook, every check file and the
     hidden seed. A results file graded under another key is graded again."""
     digest = hashlib.sha256(f"results-v{RESULTS_VERSION}|seed {seed}".encode())
-    files = [("source", lab.source_dir, lab.source_notebook)]
-    for kind, folder in (("public", lab.public_checks), ("hidden", lab.hidden_checks)):
-        if folder.is_dir():
-            files += [
-                (kind, folder, p)
-                for p in sorted(folder.rglob("*.py"))
-                if "__pycache__" not in p.relative_to(folder).parts
-            ]
-    for kind, folder, path in files:
-        digest.update(f"{kind}/{path.relative_to(folder)}".encode())
+    for label, path in _grading_inputs(lab):
+        digest.update(label.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def grading_files(lab: Lab, seed: int) -> dict[str, str]:
+    """A fingerprint per input of `grading_key` (the seed's too, so a change shows without the
+    seed itself): kept per key, so that a regrade can say which files changed."""
+    files = {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in
+             _grading_inputs(lab)}  # fmt: skip
+    files[SEED_LABEL] = hashlib.sha256(f"prodev hidden seed {seed}".encode()).hexdigest()
+    return files
 
 
 @dataclass
@@ -449,12 +473,15 @@ class Grader:
             f"{of_shard}, {len(todo)} to grade{f' ({reasons})' if reasons else ''}, "
             f"{len(report.reused)} already graded"
         )
+        files = grading_files(self.lab, self.hidden_seed)
+        self._say_lab_changes(previous_documents, report.reasons, files)
         if self.dry_run:
             for sub, _sha in todo:
                 self._say(f"  would grade {sub.student}: {report.reasons[sub.student]}")
             return report
         if todo:
             self.out.mkdir(parents=True, exist_ok=True)
+            save_lab_version(self.out, key, files)
             try:
                 self._grade_batch(todo, source, key, report)
             except KeyboardInterrupt:
@@ -472,6 +499,22 @@ class Grader:
         self._write_summaries(report, source, submissions)
         report.wall_seconds = time.monotonic() - started
         return report
+
+    def _say_lab_changes(
+        self, previous: dict[str, ResultsDocument], reasons: dict[str, str], files: dict[str, str]
+    ) -> None:
+        """For submissions regraded because the lab changed: which files changed since."""
+        by_old_key: dict[str, list[str]] = {}
+        for student, why in reasons.items():
+            if why == CHECKS_CHANGED and student in previous:
+                by_old_key.setdefault(str(previous[student].get("grading_key")), []).append(student)
+        for old_key, students in sorted(by_old_key.items(), key=lambda kv: -len(kv[1])):
+            changes = lab_changes(self.out, old_key, files)
+            who = "" if len(by_old_key) == 1 else f" for {', '.join(sorted(students))}"
+            self._say(
+                f"  what changed{who}: "
+                + (changes or "not known (graded before lab versions were kept)")
+            )
 
     def _say(self, line: str) -> None:
         print(line, file=self.progress, flush=True)

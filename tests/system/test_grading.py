@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -36,6 +37,7 @@ def checksums(folder: Path) -> dict[str, str]:
 
 
 def grader(root: Path, **options) -> Grader:
+    options.setdefault("progress", open(os.devnull, "w"))  # noqa: SIM115
     return Grader(
         mc.LAB,
         root=root,
@@ -44,7 +46,6 @@ def grader(root: Path, **options) -> Grader:
         limits=LIMITS,
         dataset=mc.make_dataset(root / "data"),
         data_dirs=[root / "data"],
-        progress=open(os.devnull, "w"),  # noqa: SIM115
         **options,
     )
 
@@ -246,10 +247,15 @@ def test_a_changed_check_says_why_everyone_is_regraded_and_one_student_can_go_fi
     try:
         out = root / "results" / mc.LAB
         before = {p.name: p.read_bytes() for p in out.glob("*.json")}
-        planned = grader(root, gradebook=False, dry_run=True).grade(root / "submitted")
+        said = io.StringIO()
+        planned = grader(root, gradebook=False, dry_run=True, progress=said).grade(
+            root / "submitted"
+        )
         assert planned.graded == [] and set(planned.reasons.values()) == {
             "the lab's checks or hidden seed changed"
         }
+        # which file changed, from the fingerprints kept when the batch was graded
+        assert "  what changed: hidden/test_hidden.py changed\n" in said.getvalue()
         assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before  # nothing written
         only_bob = grader(root, gradebook=False, students=frozenset({"bob"}))
         report = only_bob.grade(root / "submitted")

@@ -48,11 +48,3 @@ def test_a_partial_loss_has_its_reason_and_shows_in_the_run_table():
     table = format_table([document])
     assert table.splitlines()[0].split()[-2:] == ["points", "lost"]
     assert table.splitlines()[1].endswith("q1 (2/3), q2")
-
-
-def test_the_progress_line_says_the_time_left_at_the_pace_so_far():
-    from autograder.runner import _time_left
-
-    assert _time_left(10.0, 2, 6) == ", about 20 s left"
-    assert _time_left(60.0, 1, 4) == ", about 3 min left"
-    assert _time_left(5.0, 4, 4) == ""
