@@ -19,7 +19,7 @@ ASKED = "asked for (--force or --student)"
 # The label of the hidden seed's fingerprint among a lab version's files.
 SEED_LABEL = "the hidden seed"
 # Beside a lab's results: one file per lab version graded (grading key -> file fingerprints).
-VERSIONS_FOLDER = ".lab-versions"
+VERSIONS_FOLDER = "lab-versions"
 
 
 def why_graded(
