@@ -30,11 +30,13 @@ from nbconvert.exporters import Exporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import default
 
+from prodev.errors import UserError
+
 # Longest stretch of `prodev grade`'s error output that nbgrader is given to show.
 _ERROR_CHARS = 2000
 
 
-class ProdevGradingError(RuntimeError):
+class ProdevGradingError(UserError, RuntimeError):
     """`prodev grade` did not grade the submission; formgrader shows this message."""
 
 
