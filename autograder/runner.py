@@ -46,6 +46,7 @@ from autograder.results.changes import (
     NEW,
     SEED_LABEL,
     describe_change,
+    lab_changed_labels,
     lab_changes,
     save_lab_version,
     summarise_reasons,
@@ -397,6 +398,8 @@ class Grader:
         self.course = Course.load(root)
         self.lab = Lab(self.course, lab)
         self.hidden_seed = hidden_seed(self.course)
+        # student -> cells not to run again (label -> why), for this run's regrades
+        self._known_stops: dict[str, dict[str, str]] = {}
         self.out = Path(out or self.course.results).resolve() / lab
         self.jobs = max(1, int(jobs))
         self.sandbox_choice = sandbox
@@ -475,6 +478,12 @@ class Grader:
         )
         files = grading_files(self.lab, self.hidden_seed)
         self._say_lab_changes(previous_documents, report.reasons, files)
+        self._known_stops = {
+            student: stops
+            for student, previous in previous_documents.items()
+            if report.reasons.get(student) == CHECKS_CHANGED
+            and (stops := self._stops_to_keep(previous, files))
+        }
         if self.dry_run:
             for sub, _sha in todo:
                 self._say(f"  would grade {sub.student}: {report.reasons[sub.student]}")
@@ -499,6 +508,23 @@ class Grader:
         self._write_summaries(report, source, submissions)
         report.wall_seconds = time.monotonic() - started
         return report
+
+    def _stops_to_keep(self, previous: ResultsDocument, files: dict[str, str]) -> dict[str, str]:
+        """The cells of a submission regraded for changed checks that ran past the time limit
+        last time: they would again, so they are not run (a looping cell costs its limit once).
+        Only when the notebook and the lab's source are unchanged and the limit is not longer."""
+        limit = previous.get("time_limit")
+        changed = lab_changed_labels(self.out, str(previous.get("grading_key")), files)
+        if limit is None or limit < self.limits.timeout or changed is None:
+            return {}
+        if any(label.startswith("source/") for label in changed):
+            return {}
+        reason = f"ran past the notebook's time limit of {self.limits.timeout:g} s"
+        return {
+            label: reason
+            for label, why in previous.get("stopped_cells", {}).items()
+            if why.startswith("ran past the notebook's time limit")
+        }
 
     def _say_lab_changes(
         self, previous: dict[str, ResultsDocument], reasons: dict[str, str], files: dict[str, str]
@@ -701,7 +727,16 @@ class Grader:
         log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         # Fresh jobs (lab 03's test classes) get the locked and answer cells, not extra ones.
         job_cells = [i for i, label in enumerate(cells.labels) if not label.startswith("extra")]
-        run = slot.run(cells.cells, job_cells)
+        facts.time_limit = self.limits.timeout
+        known = self._known_stops.get(sub.student, {})
+        stopped = {i: known[label] for i, label in enumerate(cells.labels) if label in known}
+        if stopped:
+            facts.notes.append(
+                f"not run again: {', '.join(cells.labels[i] for i in stopped)} ran past the time "
+                "limit when this notebook was last graded, and only checks changed since"
+            )
+            log.info("not run again (stopped last time): %s", ", ".join(map(str, stopped)))
+        run = slot.run(cells.cells, job_cells, stopped=stopped)
         facts.skipped_cells = {cells.labels[i]: why for i, why in run.skipped.items()}
         facts.cell_errors = run.errors
         facts.seconds = run.seconds

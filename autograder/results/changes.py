@@ -84,21 +84,40 @@ def save_lab_version(results: Path, key: str, files: dict[str, str]) -> None:
         os.replace(tmp, target)
 
 
+def _lab_version(results: Path, key: str) -> dict[str, str] | None:
+    try:
+        files = json.loads((Path(results) / VERSIONS_FOLDER / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def lab_changed_labels(results: Path, old_key: str, files: dict[str, str]) -> list[str] | None:
+    """The labels of the files that differ between the lab version graded under `old_key` and
+    `files` (added, removed or changed); None when that version's files were not kept."""
+    before = _lab_version(results, old_key)
+    if before is None:
+        return None
+    return [
+        label
+        for label in sorted(set(before) | set(files), key=lambda x: (x == SEED_LABEL, x))
+        if before.get(label) != files.get(label)
+    ]
+
+
 def lab_changes(results: Path, old_key: str, files: dict[str, str]) -> str | None:
     """ "hidden/test_q5_hidden.py changed, public/test_q9.py added" between the lab version
     graded under `old_key` and `files`; None when that version's files were not kept."""
-    try:
-        before = json.loads((Path(results) / VERSIONS_FOLDER / f"{old_key}.json").read_text())
-    except (OSError, ValueError):
+    labels = lab_changed_labels(results, old_key, files)
+    if labels is None:
         return None
-    if not isinstance(before, dict):
-        return None
+    before = _lab_version(results, old_key) or {}
     changes = []
-    for label in sorted(set(before) | set(files), key=lambda x: (x == SEED_LABEL, x)):
+    for label in labels:
         if label not in files:
             changes.append(f"{label} removed")
         elif label not in before:
             changes.append(f"{label} added")
-        elif before[label] != files[label]:
+        else:
             changes.append(f"{label} changed")
     return ", ".join(changes) or "no file changed (the results format did)"

@@ -71,6 +71,8 @@ class ResultsDocument(TypedDict):
     results_version: int
     timestamp: NotRequired[str]
     late: NotRequired[Lateness]
+    stopped_cells: NotRequired[dict[str, str]]  # label -> why the grader stopped that cell
+    time_limit: NotRequired[float]  # the notebook's time limit when it was graded
 
 
 class ResultsError(CourseError):

@@ -41,6 +41,7 @@ class SubmissionFacts:
     seconds: float = 0.0  # the notebook's own run time in the sandbox
     check_seconds: float = 0.0  # time spent inside check functions (answers included)
     output_truncated: bool = False
+    time_limit: float | None = None  # the notebook's time limit in seconds
 
 
 def _question_key(question: str) -> tuple:
@@ -124,7 +125,10 @@ def grade(
         "submission_sha256": facts.sha256,
         "grading_key": facts.grading_key,
         "results_version": RESULTS_VERSION,
+        "stopped_cells": dict(skipped),
     }
+    if facts.time_limit is not None:
+        document["time_limit"] = facts.time_limit
     return document
 
 
