@@ -731,11 +731,12 @@ class Grader:
         known = self._known_stops.get(sub.student, {})
         stopped = {i: known[label] for i, label in enumerate(cells.labels) if label in known}
         if stopped:
+            labels = ", ".join(cells.labels[i] for i in stopped)
             facts.notes.append(
-                f"not run again: {', '.join(cells.labels[i] for i in stopped)} ran past the time "
-                "limit when this notebook was last graded, and only checks changed since"
+                f"not run again: {labels} ran past the time limit when this notebook was last "
+                "graded, and only checks changed since"
             )
-            log.info("not run again (stopped last time): %s", ", ".join(map(str, stopped)))
+            log.info("not run again (stopped last time): %s", labels)
         run = slot.run(cells.cells, job_cells, stopped=stopped)
         facts.skipped_cells = {cells.labels[i]: why for i, why in run.skipped.items()}
         facts.cell_errors = run.errors
