@@ -26,3 +26,17 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # students receive this file. PRODEV_HIDDEN_CHECKS and PRODEV_HIDDEN_SEED override these.
 c.ProdevGrader.hidden_checks = "autograder/checks"
 # c.ProdevGrader.hidden_seed = int(pathlib.Path("/srv/prodev-private/seed").read_text())
+
+# Formgrader's Autograde and Generate Feedback buttons (and `nbgrader autograde` /
+# `generate_feedback`) grade with prodev in the sandbox and write prodev's feedback page
+# (autograder/formgrader.py). A student's copy of this file has no autograder/: nbgrader's own
+# steps stay, and students never run those two commands.
+try:
+    from autograder.formgrader import GradeWithProdev, ProdevFeedbackPage
+except ImportError:
+    pass
+else:
+    c.Autograde.sanitize_preprocessors = []  # prodev restores locked cells itself
+    c.Autograde.autograde_preprocessors = [GradeWithProdev]
+    c.GenerateFeedback.preprocessors = []
+    c.GenerateFeedback.exporter_class = ProdevFeedbackPage

@@ -41,7 +41,17 @@ from autograder.isolation.sandbox import (
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
 from autograder.logs import SubmissionLog, submission_log
-from autograder.results.changes import NEW, describe_change, summarise_reasons, why_graded
+from autograder.results.changes import (
+    CHECKS_CHANGED,
+    NEW,
+    SEED_LABEL,
+    describe_change,
+    lab_changed_labels,
+    lab_changes,
+    save_lab_version,
+    summarise_reasons,
+    why_graded,
+)
 from autograder.results.document import (
     RESULTS_VERSION,
     ResultsDocument,
@@ -65,6 +75,7 @@ from autograder.submissions import (
     load_submission,
     read_lab_source,
     read_timestamp,
+    renamed_notebook,
     tampered_checks,
 )
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
@@ -82,6 +93,16 @@ class GradingBusyError(UserError):
     """Another grading run holds this lab's results folder."""
 
 
+def _time_left(elapsed: float, done: int, total: int) -> str:
+    """`, about 2 min left` at the pace so far; nothing once the batch is done."""
+    if done >= total or done == 0:
+        return ""
+    seconds = elapsed / done * (total - done)
+    if seconds < 60:
+        return f", about {max(1, round(seconds))} s left"
+    return f", about {round(seconds / 60)} min left"
+
+
 class GradingInterrupted(KeyboardInterrupt):
     """Ctrl-C during a run: what was graded is saved (results, grades.csv, gradebook)."""
 
@@ -89,22 +110,37 @@ class GradingInterrupted(KeyboardInterrupt):
         super().__init__(f"{saved} of {total} saved; rerun to finish")
 
 
+def _grading_inputs(lab: Lab) -> list[tuple[str, Path]]:
+    """The files that decide grades, each with its label: the source notebook and every public
+    and hidden check file."""
+    files = [(f"source/{lab.source_notebook.relative_to(lab.source_dir)}", lab.source_notebook)]
+    for kind, folder in (("public", lab.public_checks), ("hidden", lab.hidden_checks)):
+        if folder.is_dir():
+            files += [
+                (f"{kind}/{p.relative_to(folder)}", p)
+                for p in sorted(folder.rglob("*.py"))
+                if "__pycache__" not in p.relative_to(folder).parts
+            ]
+    return files
+
+
 def grading_key(lab: Lab, seed: int) -> str:
     """A hash of everything that decides grades: the source notebook, every check file and the
     hidden seed. A results file graded under another key is graded again."""
     digest = hashlib.sha256(f"results-v{RESULTS_VERSION}|seed {seed}".encode())
-    files = [("source", lab.source_dir, lab.source_notebook)]
-    for kind, folder in (("public", lab.public_checks), ("hidden", lab.hidden_checks)):
-        if folder.is_dir():
-            files += [
-                (kind, folder, p)
-                for p in sorted(folder.rglob("*.py"))
-                if "__pycache__" not in p.relative_to(folder).parts
-            ]
-    for kind, folder, path in files:
-        digest.update(f"{kind}/{path.relative_to(folder)}".encode())
+    for label, path in _grading_inputs(lab):
+        digest.update(label.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def grading_files(lab: Lab, seed: int) -> dict[str, str]:
+    """A fingerprint per input of `grading_key` (the seed's too, so a change shows without the
+    seed itself): kept per key, so that a regrade can say which files changed."""
+    files = {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in
+             _grading_inputs(lab)}  # fmt: skip
+    files[SEED_LABEL] = hashlib.sha256(f"prodev hidden seed {seed}".encode()).hexdigest()
+    return files
 
 
 @dataclass
@@ -362,6 +398,8 @@ class Grader:
         self.course = Course.load(root)
         self.lab = Lab(self.course, lab)
         self.hidden_seed = hidden_seed(self.course)
+        # student -> cells not to run again (label -> why), for this run's regrades
+        self._known_stops: dict[str, dict[str, str]] = {}
         self.out = Path(out or self.course.results).resolve() / lab
         self.jobs = max(1, int(jobs))
         self.sandbox_choice = sandbox
@@ -438,12 +476,21 @@ class Grader:
             f"{of_shard}, {len(todo)} to grade{f' ({reasons})' if reasons else ''}, "
             f"{len(report.reused)} already graded"
         )
+        files = grading_files(self.lab, self.hidden_seed)
+        self._say_lab_changes(previous_documents, report.reasons, files)
+        self._known_stops = {
+            student: stops
+            for student, previous in previous_documents.items()
+            if report.reasons.get(student) == CHECKS_CHANGED
+            and (stops := self._stops_to_keep(previous, files))
+        }
         if self.dry_run:
             for sub, _sha in todo:
                 self._say(f"  would grade {sub.student}: {report.reasons[sub.student]}")
             return report
         if todo:
             self.out.mkdir(parents=True, exist_ok=True)
+            save_lab_version(self.out, key, files)
             try:
                 self._grade_batch(todo, source, key, report)
             except KeyboardInterrupt:
@@ -461,6 +508,39 @@ class Grader:
         self._write_summaries(report, source, submissions)
         report.wall_seconds = time.monotonic() - started
         return report
+
+    def _stops_to_keep(self, previous: ResultsDocument, files: dict[str, str]) -> dict[str, str]:
+        """The cells of a submission regraded for changed checks that ran past the time limit
+        last time: they would again, so they are not run (a looping cell costs its limit once).
+        Only when the notebook and the lab's source are unchanged and the limit is not longer."""
+        limit = previous.get("time_limit")
+        changed = lab_changed_labels(self.out, str(previous.get("grading_key")), files)
+        if limit is None or limit < self.limits.timeout or changed is None:
+            return {}
+        if any(label.startswith("source/") for label in changed):
+            return {}
+        reason = f"ran past the notebook's time limit of {self.limits.timeout:g} s"
+        return {
+            label: reason
+            for label, why in previous.get("stopped_cells", {}).items()
+            if why.startswith("ran past the notebook's time limit")
+        }
+
+    def _say_lab_changes(
+        self, previous: dict[str, ResultsDocument], reasons: dict[str, str], files: dict[str, str]
+    ) -> None:
+        """For submissions regraded because the lab changed: which files changed since."""
+        by_old_key: dict[str, list[str]] = {}
+        for student, why in reasons.items():
+            if why == CHECKS_CHANGED and student in previous:
+                by_old_key.setdefault(str(previous[student].get("grading_key")), []).append(student)
+        for old_key, students in sorted(by_old_key.items(), key=lambda kv: -len(kv[1])):
+            changes = lab_changes(self.out, old_key, files)
+            who = "" if len(by_old_key) == 1 else f" for {', '.join(sorted(students))}"
+            self._say(
+                f"  what changed{who}: "
+                + (changes or "not known (graded before lab versions were kept)")
+            )
 
     def _say(self, line: str) -> None:
         print(line, file=self.progress, flush=True)
@@ -493,6 +573,7 @@ class Grader:
         slots = [self._make_slot(mode, plan, index, workdir) for index in range(self.jobs)]
         total = len(todo)
         counter = {"done": 0}
+        batch_started = time.monotonic()
         stop = threading.Event()
 
         def slot_loop(index: int, slot: WorkerSlot) -> None:
@@ -560,6 +641,7 @@ class Grader:
             self._say(
                 f"[{counter['done']}/{total}] {job.submission.student}: "
                 f"{document['score']:g}/{document['max_score']:g} in {elapsed:.1f} s"
+                + _time_left(time.monotonic() - batch_started, counter["done"], total)
             )
             for note in document["notes"]:
                 if note.startswith("integrity:"):
@@ -637,11 +719,25 @@ class Grader:
             return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started, log)
         cells = assemble(source, notebook)
         facts.missing = cells.missing
-        facts.notes = cells.notes + tampered_checks(sub.path.parent, self.lab.released_checks)
+        facts.notes = (
+            renamed_notebook(sub, self.lab.name)
+            + cells.notes
+            + tampered_checks(sub.path.parent, self.lab.released_checks)
+        )
         log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         # Fresh jobs (lab 03's test classes) get the locked and answer cells, not extra ones.
         job_cells = [i for i, label in enumerate(cells.labels) if not label.startswith("extra")]
-        run = slot.run(cells.cells, job_cells)
+        facts.time_limit = self.limits.timeout
+        known = self._known_stops.get(sub.student, {})
+        stopped = {i: known[label] for i, label in enumerate(cells.labels) if label in known}
+        if stopped:
+            labels = ", ".join(cells.labels[i] for i in stopped)
+            facts.notes.append(
+                f"not run again: {labels} ran past the time limit when this notebook was last "
+                "graded, and only checks changed since"
+            )
+            log.info("not run again (stopped last time): %s", labels)
+        run = slot.run(cells.cells, job_cells, stopped=stopped)
         facts.skipped_cells = {cells.labels[i]: why for i, why in run.skipped.items()}
         facts.cell_errors = run.errors
         facts.seconds = run.seconds

@@ -188,6 +188,16 @@ def tampered_checks(submitted: Path, released_checks: Path) -> list[str]:
     return notes
 
 
+def renamed_notebook(sub: Submission, lab: str) -> list[str]:
+    """A note when the graded notebook is not LAB.ipynb (the folder's only notebook was taken)."""
+    if sub.path is None or sub.path.name == f"{lab}.ipynb":
+        return []
+    return [
+        f"the notebook was named {sub.path.name}, not {lab}.ipynb; it was graded as the lab "
+        "because it is the folder's only notebook"
+    ]
+
+
 def assemble(source: LabSource, notebook: dict[str, Any]) -> Assembled:
     """The cells to run: the source's locked code, the student's answers and extra cells."""
     known = {c.grade_id: c for c in source.cells}

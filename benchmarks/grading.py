@@ -1,12 +1,13 @@
 """Grade the same 40 lab04 submissions with `nbgrader autograde` and with `prodev grade --jobs 2`.
 
-    .venv/bin/python benchmarks/grading.py [--n 40] [--timeout 10] [--skip-nbgrader]
+    .venv/bin/python benchmarks/grading.py [--lab LAB] [--n 40] [--timeout 10] [--skip-nbgrader]
 
 Submissions: reference answers, partly wrong (half the answers blank), blank, looping (an answer
 cell that never ends) and crashing (an answer cell that kills its process). Both graders run in
 scratch course folders, so the checkout's gradebook and results are never touched. Prints both
-wall times and their ratio, the grading overhead per submission beyond the notebook's own run
-time, and what a looping submission cost.
+wall times and their ratio, how many submissions nbgrader graded (a failed autograde is fast),
+the grading overhead per submission beyond the notebook's own run time, and what a looping
+submission cost.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB = "lab04_advanced_sql"
+DEFAULT_LAB = "lab04_advanced_sql"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
 KINDS = (
     ["correct"] * 16 + ["partly_wrong"] * 10 + ["blank"] * 8 + ["looping"] * 3 + ["crashing"] * 3
@@ -59,29 +60,30 @@ def submission(source: dict, kind: str) -> dict:
     return nb
 
 
-def build(work: Path, n: int) -> tuple[Path, dict[str, str]]:
-    """A course root holding lab04 (source, checks) and n submissions; returns it and the kinds."""
+def build(work: Path, n: int, lab: str) -> tuple[Path, dict[str, str]]:
+    """A course root holding the lab (source, checks) and n submissions; returns it and the
+    kinds."""
     course = work / "course"
-    shutil.copytree(ROOT / "solutions" / LAB, course / "solutions" / LAB)
-    shutil.copytree(ROOT / "autograder" / "checks" / LAB, course / "autograder" / "checks" / LAB)
-    source = json.loads((course / "solutions" / LAB / f"{LAB}.ipynb").read_text())
+    shutil.copytree(ROOT / "solutions" / lab, course / "solutions" / lab)
+    shutil.copytree(ROOT / "autograder" / "checks" / lab, course / "autograder" / "checks" / lab)
+    source = json.loads((course / "solutions" / lab / f"{lab}.ipynb").read_text())
     kinds = {}
     for i in range(n):
         kind = KINDS[i % len(KINDS)] if n == len(KINDS) else KINDS[(i * 7) % len(KINDS)]
         student = f"s{i:02d}_{kind}"
-        folder = course / "submitted" / student / LAB
+        folder = course / "submitted" / student / lab
         folder.mkdir(parents=True)
-        (folder / f"{LAB}.ipynb").write_text(json.dumps(submission(source, kind), indent=1))
-        shutil.copytree(course / "solutions" / LAB / "checks", folder / "checks")  # as released
+        (folder / f"{lab}.ipynb").write_text(json.dumps(submission(source, kind), indent=1))
+        shutil.copytree(course / "solutions" / lab / "checks", folder / "checks")  # as released
         kinds[student] = kind
     return course, kinds
 
 
-def run_nbgrader(course: Path, timeout: float) -> float:
+def run_nbgrader(course: Path, timeout: float, lab: str) -> float:
     """nbgrader's own autograde on a copy of the course, with the same per-cell time limit."""
     nbg = course.parent / "nbgrader"
     (nbg / "source").mkdir(parents=True)
-    shutil.copytree(course / "solutions" / LAB, nbg / "source" / LAB)
+    shutil.copytree(course / "solutions" / lab, nbg / "source" / lab)
     shutil.copytree(course / "submitted", nbg / "submitted")
     (nbg / "nbgrader_config.py").write_text(
         "c = get_config()\n"
@@ -92,24 +94,31 @@ def run_nbgrader(course: Path, timeout: float) -> float:
     )
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run([*nbgrader, "generate_assignment", LAB, "--force"], cwd=nbg, env=env,
+    subprocess.run([*nbgrader, "generate_assignment", lab, "--force"], cwd=nbg, env=env,
                    check=True, capture_output=True)  # fmt: skip
     started = time.monotonic()
-    subprocess.run([*nbgrader, "autograde", LAB, "--create", "--force"], cwd=nbg, env=env,
+    subprocess.run([*nbgrader, "autograde", lab, "--create", "--force"], cwd=nbg, env=env,
                    capture_output=True)  # fmt: skip
-    return time.monotonic() - started
+    wall = time.monotonic() - started
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{nbg / 'gradebook.db'}") as gb:
+        scores = {s.student.id: float(s.score) for s in gb.assignment_submissions(lab)}
+    autograded = sum(1 for p in (nbg / "autograded").glob(f"*/{lab}/{lab}.ipynb"))
+    print(f"  nbgrader autograded {autograded} notebooks; {len(scores)} in its gradebook")
+    return wall
 
 
-def run_prodev(course: Path, timeout: float, jobs: int) -> tuple[float, dict[str, dict]]:
+def run_prodev(course: Path, timeout: float, jobs: int, lab: str) -> tuple[float, dict[str, dict]]:
     out = course.parent / "results"
-    argv = [sys.executable, "-m", "prodev", "grade", LAB, "--root", str(course), "--out", str(out),
+    argv = [sys.executable, "-m", "prodev", "grade", lab, "--root", str(course), "--out", str(out),
             "--jobs", str(jobs), "--timeout", str(timeout), "--sandbox", "bwrap"]  # fmt: skip
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True)
     wall = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"prodev grade failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    documents = {p.stem: json.loads(p.read_text()) for p in (out / LAB).glob("*.json")}
+    documents = {p.stem: json.loads(p.read_text()) for p in (out / lab).glob("*.json")}
     return wall, documents
 
 
@@ -119,14 +128,15 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-nbgrader", action="store_true")
+    parser.add_argument("--lab", default=DEFAULT_LAB, help="the lab (default: %(default)s)")
     args = parser.parse_args()
     os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
     os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
     with tempfile.TemporaryDirectory(prefix="prodev-bench-") as tmp:
-        course, kinds = build(Path(tmp), args.n)
+        course, kinds = build(Path(tmp), args.n, args.lab)
         counts = {k: list(kinds.values()).count(k) for k in dict.fromkeys(kinds.values())}
-        print(f"{args.n} submissions of {LAB}: {counts}; limit {args.timeout:g} s")
-        wall, documents = run_prodev(course, args.timeout, args.jobs)
+        print(f"{args.n} submissions of {args.lab}: {counts}; limit {args.timeout:g} s")
+        wall, documents = run_prodev(course, args.timeout, args.jobs, args.lab)
         print(
             f"prodev grade --jobs {args.jobs}: {wall:.1f} s ({wall / args.n:.2f} s per submission)"
         )
@@ -159,7 +169,7 @@ def main() -> int:
         print("  scores by kind:", {k: sorted(set(v)) for k, v in by_kind.items()})
         if args.skip_nbgrader:
             return 0
-        nb_wall = run_nbgrader(course, args.timeout)
+        nb_wall = run_nbgrader(course, args.timeout, args.lab)
         print(f"nbgrader autograde: {nb_wall:.1f} s ({nb_wall / args.n:.2f} s per submission)")
         print(f"ratio nbgrader / prodev: {nb_wall / wall:.1f}x")
     return 0

@@ -153,16 +153,27 @@ class WorkerSlot:
         self._deadline = time.monotonic() + self.limits.submission_seconds
         self._budget = self.limits.timeout  # seconds of new cell work left for this notebook
         self._durations: dict[int, float] = {}  # cell -> seconds, for cells that finished
+        self._spent_from: int | None = None  # cells after this one start with the limit used up
         self.report = RunReport()
 
-    def run(self, cells: list[str], job_cells: list[int] | None = None) -> RunReport:
+    def run(
+        self,
+        cells: list[str],
+        job_cells: list[int] | None = None,
+        stopped: dict[int, str] | None = None,
+    ) -> RunReport:
         """Run a submission's cells; on return the notebook's answers can be asked for.
 
         `job_cells` are the indexes of the cells a fresh job that needs the student's code gets
-        (see `fresh`); all of them by default.
+        (see `fresh`); all of them by default. `stopped` are cells known to run past the time
+        limit (index -> reason): they are not run, and the rest runs as after such a stop, with
+        the notebook's time already spent.
         """
         self._end_child()
         self._reset_submission(cells, job_cells)
+        if stopped:
+            self._skipped.update(stopped)
+            self._spent_from = min(stopped)  # that cell used the whole limit when it last ran
         self.report = self._run_until_it_finishes()
         return self.report
 
@@ -251,6 +262,8 @@ class WorkerSlot:
         earlier duration; new work gets what is left of the notebook's limit (at least a grace
         period), so one endless loop costs one limit, not one per cell."""
         grace = min(5.0, self.limits.timeout)
+        if cell is not None and self._spent_from is not None and cell > self._spent_from:
+            self._budget = min(self._budget, 0.0)  # as if the stopped cell had just run
         if cell is not None and cell in self._durations:
             limit = 3 * self._durations[cell] + 2.0
         else:

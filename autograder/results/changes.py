@@ -3,7 +3,10 @@ an instructor sees the reason for each regrade and every grade that moved."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
+from pathlib import Path
 
 from autograder.results.document import ResultsDocument
 
@@ -12,6 +15,11 @@ NEW = "new"
 RESUBMITTED = "resubmitted"
 CHECKS_CHANGED = "the lab's checks or hidden seed changed"
 ASKED = "asked for (--force or --student)"
+
+# The label of the hidden seed's fingerprint among a lab version's files.
+SEED_LABEL = "the hidden seed"
+# Beside a lab's results: one file per lab version graded (grading key -> file fingerprints).
+VERSIONS_FOLDER = "lab-versions"
 
 
 def why_graded(
@@ -63,3 +71,53 @@ def _points(value: float | None) -> str:
 def _question_order(question: str) -> tuple[int, str]:
     digits = "".join(ch for ch in question if ch.isdigit())
     return (int(digits) if digits else 0, question)
+
+
+def save_lab_version(results: Path, key: str, files: dict[str, str]) -> None:
+    """Keep the fingerprints of the files graded under `key`, for a later run to compare."""
+    folder = Path(results) / VERSIONS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{key}.json"
+    if not target.is_file():
+        tmp = folder / f".{key}.tmp"
+        tmp.write_text(json.dumps(files, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, target)
+
+
+def _lab_version(results: Path, key: str) -> dict[str, str] | None:
+    try:
+        files = json.loads((Path(results) / VERSIONS_FOLDER / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def lab_changed_labels(results: Path, old_key: str, files: dict[str, str]) -> list[str] | None:
+    """The labels of the files that differ between the lab version graded under `old_key` and
+    `files` (added, removed or changed); None when that version's files were not kept."""
+    before = _lab_version(results, old_key)
+    if before is None:
+        return None
+    return [
+        label
+        for label in sorted(set(before) | set(files), key=lambda x: (x == SEED_LABEL, x))
+        if before.get(label) != files.get(label)
+    ]
+
+
+def lab_changes(results: Path, old_key: str, files: dict[str, str]) -> str | None:
+    """ "hidden/test_q5_hidden.py changed, public/test_q9.py added" between the lab version
+    graded under `old_key` and `files`; None when that version's files were not kept."""
+    labels = lab_changed_labels(results, old_key, files)
+    if labels is None:
+        return None
+    before = _lab_version(results, old_key) or {}
+    changes = []
+    for label in labels:
+        if label not in files:
+            changes.append(f"{label} removed")
+        elif label not in before:
+            changes.append(f"{label} added")
+        else:
+            changes.append(f"{label} changed")
+    return ", ".join(changes) or "no file changed (the results format did)"

@@ -37,7 +37,7 @@ class TestResult(TypedDict):
 class QuestionTotal(TypedDict):
     score: float
     max_score: float
-    reason: str | None  # why the question earned nothing; None when it earned points
+    reason: str | None  # why the question fell short of full marks; None when it did not
 
 
 class Lateness(TypedDict):
@@ -71,6 +71,8 @@ class ResultsDocument(TypedDict):
     results_version: int
     timestamp: NotRequired[str]
     late: NotRequired[Lateness]
+    stopped_cells: NotRequired[dict[str, str]]  # label -> why the grader stopped that cell
+    time_limit: NotRequired[float]  # the notebook's time limit when it was graded
 
 
 class ResultsError(CourseError):

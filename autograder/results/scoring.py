@@ -2,9 +2,9 @@
 
 The results file has Gradescope's `results.json` shape (`score`, `max_score`, `execution_time`,
 `tests[]` with `name`, `score`, `max_score`, `status`, `output`, `visibility`) plus `questions`
-(score, max_score and, for every zero, a one-line reason) and what grading needs to resume; its
-type and JSON Schema are in autograder/results/document.py. Hidden checks appear under generic
-names with their messages only.
+(score, max_score and, for every question short of full marks, a one-line reason) and what
+grading needs to resume; its type and JSON Schema are in autograder/results/document.py.
+Hidden checks appear under generic names with their messages only.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class SubmissionFacts:
     seconds: float = 0.0  # the notebook's own run time in the sandbox
     check_seconds: float = 0.0  # time spent inside check functions (answers included)
     output_truncated: bool = False
+    time_limit: float | None = None  # the notebook's time limit in seconds
 
 
 def _question_key(question: str) -> tuple:
@@ -94,7 +95,7 @@ def grade(
             t["reason"] = t["reason"] or "no checks were found for this question"
     skipped = facts.skipped_cells or {}
     for question, t in totals.items():
-        if t["score"] > 0 or t["max_score"] == 0:
+        if t["score"] >= t["max_score"]:
             t["reason"] = None
         elif question in skipped:
             # The checks only saw what the unfinished cell left ("`q3` is not defined"); the
@@ -124,7 +125,10 @@ def grade(
         "submission_sha256": facts.sha256,
         "grading_key": facts.grading_key,
         "results_version": RESULTS_VERSION,
+        "stopped_cells": dict(skipped),
     }
+    if facts.time_limit is not None:
+        document["time_limit"] = facts.time_limit
     return document
 
 
@@ -173,15 +177,16 @@ def write_grades_csv(path: Path, documents: Iterable[ResultsDocument]) -> None:
 
 def format_table(documents: list[ResultsDocument]) -> str:
     """The final table printed after a batch: student, score, and why points were lost."""
-    rows = [("student", "score", "time", "zero questions")]
+    rows = [("student", "score", "time", "points lost")]
     for d in sorted(documents, key=lambda d: d["student"]):
-        zeros = [q for q, t in d.get("questions", {}).items() if t.get("reason")]
+        questions = d.get("questions", {})
+        lost = [_lost(q, t) for q, t in questions.items() if t["score"] < t["max_score"]]
         rows.append(
             (
                 d["student"],
                 f"{d['score']:g}/{d['max_score']:g}",
                 f"{d.get('execution_time', 0):.1f}s",
-                ", ".join(zeros) if zeros else "-",
+                ", ".join(lost) if lost else "-",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -189,6 +194,13 @@ def format_table(documents: list[ResultsDocument]) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
         for r in rows
     )
+
+
+def _lost(question: str, total: QuestionTotal) -> str:
+    """`q3` for a question that earned nothing, `q4 (3/5)` for a partial loss."""
+    if total["score"] <= 0:
+        return question
+    return f"{question} ({total['score']:g}/{total['max_score']:g})"
 
 
 def record_lateness(

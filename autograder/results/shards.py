@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,7 +128,7 @@ def read_shards(sources: Sequence[Path], lab: str, out: Path | None = None) -> M
     (timings aside); otherwise CourseError names the student and both folders."""
     report = MergeReport(lab, Path(out).resolve() / lab if out is not None else Path())
     report.sources = find_shard_folders(sources, lab, out)
-    keys: dict[str, Path] = {}
+    versions: dict[str, set[Path]] = {}  # grading key -> the shard folders graded with it
     for folder in report.sources:
         for path in results_files(folder / lab):
             document = read_results(path)
@@ -148,14 +149,31 @@ def read_shards(sources: Sequence[Path], lab: str, out: Path | None = None) -> M
                 continue
             report.documents[student] = document
             report.origin[student] = folder
-            keys.setdefault(str(document.get("grading_key")), folder)
-    if len(keys) > 1:
-        raise CourseError(
-            f"the shards graded different versions of {lab} (the lab's notebook or checks "
-            f"changed between them): {', '.join(str(p) for p in keys.values())}. Regrade the "
-            "older shards with the current lab, then merge again"
-        )
+            versions.setdefault(str(document.get("grading_key")), set()).add(folder)
+    if len(versions) > 1:
+        raise CourseError(_versions_message(lab, versions))
     return report
+
+
+def _versions_message(lab: str, versions: dict[str, set[Path]]) -> str:
+    """Every shard folder, grouped by the version of the lab it graded, oldest group first
+    (by when its results were last written)."""
+
+    def newest(folders: set[Path]) -> float:
+        return max(p.stat().st_mtime for f in folders for p in results_files(f / lab))
+
+    groups = sorted(versions.values(), key=newest)
+    described = []
+    for i, folders in enumerate(groups):
+        when = datetime.fromtimestamp(newest(folders)).strftime("%Y-%m-%d %H:%M")
+        age = "the newest" if i == len(groups) - 1 else "older"
+        names = ", ".join(str(f) for f in sorted(folders))
+        described.append(f"{names} (graded up to {when}, {age})")
+    return (
+        f"the shards graded {len(groups)} different versions of {lab} (the lab's notebook or "
+        f"checks changed between them): {'; '.join(described)}. Regrade the older shards with "
+        "the current lab, then merge again"
+    )
 
 
 def merge_results(sources: Sequence[Path], lab: str, out: Path) -> MergeReport:

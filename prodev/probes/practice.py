@@ -112,3 +112,100 @@ def warm_up(api: Any) -> None:
     with api.switched(latency=None, rate_limit=None):
         httpx.get(f"{api.url}/api/properties/1/", timeout=10)
     api.clear_requests()
+
+
+def run_with_planted_failures(
+    student: Any,
+    api: Any,
+    function: str,
+    ids: Sequence[int],
+    max_attempts: int,
+    backoff: float,
+    plan: dict[int, int | None],
+    latency: Any,
+    switch_seed: int,
+) -> tuple[Any, list[Any]]:
+    """Call `function(api.url, ids, max_attempts, backoff)` while property `id` fails its first
+    `plan[id]` requests (None: every one) with a 503, and the rest are answered with `latency`.
+    Returns what the function returned and the API's records of property requests, read once
+    every request still in flight (from siblings the function abandoned) has been answered."""
+    import time
+
+    warm_up(api)
+    failing = {f"/api/properties/{i}/": times for i, times in plan.items()}
+    with api.switched(latency=latency, switch_seed=switch_seed, fail_paths=failing):
+        got = student.call(function, api.url, list(ids), max_attempts, backoff)
+        deadline = time.monotonic() + 10
+        while api.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return got, requests_to(api, "/api/properties/")
+
+
+def attempts_by_id(ids: Sequence[int], records: Sequence[Any]) -> dict[int, list[Any]]:
+    """{id: the API's records of `GET /api/properties/{id}/`, in arrival order}."""
+    by_path: dict[str, list[Any]] = {}
+    for record in sorted(records, key=lambda r: r.started):
+        by_path.setdefault(record.path, []).append(record)
+    return {i: by_path.get(f"/api/properties/{i}/", []) for i in ids}
+
+
+def resilience_problems(
+    got: dict[str, Any], ids: Sequence[int], max_attempts: int, records: Sequence[Any]
+) -> tuple[str, str] | None:
+    """What is wrong with a partial-failure result, judged against the API's log, as (a message
+    naming the property, a message that names none), or None. An id the API answered must be in
+    the result; an id it never answered must have had every attempt, and be reported failed."""
+    properties, failed = got["properties"], got["failed"]
+    never_answered = []
+    for position, (property_id, asked) in enumerate(attempts_by_id(ids, records).items()):
+        answered = any(r.status == 200 for r in asked)
+        if not asked:
+            return (
+                f"property {property_id} was never requested",
+                "an id was never requested",
+            )
+        if answered and properties[position] is None:
+            return (
+                f"the API answered property {property_id}, but your result has None for it: "
+                "its answer was lost (did another id's failure stop or cancel it?)",
+                "an id the API answered is missing from the result: its answer was lost when "
+                "another id failed",
+            )
+        if not answered:
+            never_answered.append(property_id)
+            if len(asked) < max_attempts:
+                return (
+                    f"property {property_id} was requested {len(asked)} times, all failed, and "
+                    f"then never again, though max_attempts is {max_attempts}: it was given up "
+                    "early (or cancelled when another id failed)",
+                    "an id was given up before max_attempts requests (or cancelled when another "
+                    "id failed)",
+                )
+            if properties[position] is not None:
+                return (
+                    f"the API never answered property {property_id}, yet your result has one",
+                    "the result holds a property the API never answered",
+                )
+    if not isinstance(failed, list) or failed != never_answered:
+        return (
+            f"failed should list the ids the API never answered, in the order of ids; you "
+            f"returned {failed!r}",
+            "failed does not list exactly the ids that failed for good, in the order of ids",
+        )
+    return None
+
+
+def backoff_shortfalls(
+    ids: Sequence[int], backoff: float, records: Sequence[Any], floor: float = 0.8
+) -> list[tuple[int, int, float]]:
+    """(id, n, pause) for each retry that came sooner than `floor` times backoff * 2 ** (n - 1)
+    after the id's n-th failure, measured on the API's clock from the failed answer to the next
+    arrival. A client that sleeps the full pause is always over the floor, however busy the
+    machine: the pause only grows."""
+    short = []
+    for property_id, asked in attempts_by_id(ids, records).items():
+        for n, (before, after) in enumerate(zip(asked, asked[1:], strict=False), start=1):
+            pause = after.started - before.ended
+            if pause < floor * backoff * 2 ** (n - 1):
+                short.append((property_id, n, pause))
+    return short

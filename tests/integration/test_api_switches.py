@@ -94,6 +94,33 @@ def test_injected_errors_are_json_and_503_says_when_to_retry(api):
     assert api.requests[-1].injected == "error"
 
 
+def test_planted_failures_follow_the_plan_per_path_under_concurrent_clients(api):
+    plan = {"/api/properties/7/": 2, "/api/properties/9/": None}
+    ids = [7, 9, 11] * 4  # each path asked four times, all at once
+
+    async def statuses() -> list[int]:
+        async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
+            answers = await asyncio.gather(*[client.get(f"/api/properties/{i}/") for i in ids])
+        return [a.status_code for a in answers]
+
+    with api.switched(latency=0.05, fail_paths=plan):
+        asyncio.run(statuses())
+    by_path = Counter((r.path, r.status) for r in api.requests)
+    assert by_path == Counter(
+        {
+            ("/api/properties/7/", 503): 2,
+            ("/api/properties/7/", 200): 2,
+            ("/api/properties/9/", 503): 4,
+            ("/api/properties/11/", 200): 4,
+        }
+    )
+    failed = [r for r in api.requests if r.status == 503]
+    assert {r.injected for r in failed} == {"fail_path"}
+    assert api.switches.fail_paths == ()  # restored when the block ended
+    response = get(api, "/api/properties/9/")
+    assert response.status_code == 200
+
+
 # ------------------------------------------------------------------ rate limit
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -36,15 +37,15 @@ def checksums(folder: Path) -> dict[str, str]:
 
 
 def grader(root: Path, **options) -> Grader:
+    options.setdefault("progress", open(os.devnull, "w"))  # noqa: SIM115
+    options.setdefault("limits", LIMITS)
     return Grader(
         mc.LAB,
         root=root,
         jobs=2,
         sandbox="bwrap",
-        limits=LIMITS,
         dataset=mc.make_dataset(root / "data"),
         data_dirs=[root / "data"],
-        progress=open(os.devnull, "w"),  # noqa: SIM115
         **options,
     )
 
@@ -67,7 +68,12 @@ def test_every_submission_gets_the_grade_its_answers_earn(batch):
     assert scores == {"alice": 6, "bob": 0, "carol": 5, "dave": 0}
     assert not report.failed
     carol = report.documents["carol"]["questions"]
-    assert carol["q2"] == {"score": 1.0, "max_score": 2.0, "reason": None}
+    assert carol["q2"] == {  # a partial loss gives its reason too: the failed check's message
+        "score": 1.0,
+        "max_score": 2.0,
+        "reason": "double should work for negative numbers too",
+    }
+    assert carol["q1"]["reason"] is None
 
 
 def test_results_have_the_gradescope_shape_and_a_reason_for_every_zero(batch):
@@ -241,10 +247,15 @@ def test_a_changed_check_says_why_everyone_is_regraded_and_one_student_can_go_fi
     try:
         out = root / "results" / mc.LAB
         before = {p.name: p.read_bytes() for p in out.glob("*.json")}
-        planned = grader(root, gradebook=False, dry_run=True).grade(root / "submitted")
+        said = io.StringIO()
+        planned = grader(root, gradebook=False, dry_run=True, progress=said).grade(
+            root / "submitted"
+        )
         assert planned.graded == [] and set(planned.reasons.values()) == {
             "the lab's checks or hidden seed changed"
         }
+        # which file changed, from the fingerprints kept when the batch was graded
+        assert "  what changed: hidden/test_hidden.py changed\n" in said.getvalue()
         assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before  # nothing written
         only_bob = grader(root, gradebook=False, students=frozenset({"bob"}))
         report = only_bob.grade(root / "submitted")
@@ -290,3 +301,33 @@ def test_ctrl_c_saves_what_was_graded_and_says_so_in_one_line(tmp_path, wait_unt
     )
     with open(out / "grades.csv", newline="") as handle:  # written for what was saved
         assert sorted(r["student"] for r in csv.DictReader(handle)) == saved
+
+
+def test_a_regrade_for_changed_checks_does_not_run_a_looping_cell_again(mini_course: Path):
+    """A cell that ran past the time limit is not run again when only checks changed (it
+    would use the whole limit again); it is when the limit grows or the notebook changes."""
+    root = mini_course
+    mc.submit(root, "ann")
+    mc.submit(root, "lou", answers={"q2": "while True:\n    pass\n"})
+    limits = Limits(timeout=4, request_timeout=4)
+    first = grader(root, gradebook=False, limits=limits).grade(root / "submitted")
+    lou = first.documents["lou"]
+    assert lou["stopped_cells"] == {"q2": "ran past the notebook's time limit of 4 s"}
+    hidden = root / "autograder" / "checks" / mc.LAB / "test_hidden.py"
+    hidden.write_text(hidden.read_text() + "\n# reworded\n")
+
+    again = grader(root, gradebook=False, limits=limits).grade(root / "submitted")
+    lou_again = again.documents["lou"]
+    assert sorted(again.graded) == ["ann", "lou"]
+    notes = lou_again["notes"]
+    assert any(n.startswith("not run again: q2 ran past the time limit") for n in notes)
+    assert lou_again["notebook_seconds"] < 4  # the loop was not run
+    assert lou_again["score"] == lou["score"] and lou_again["questions"] == lou["questions"]
+    assert again.documents["ann"]["stopped_cells"] == {}
+
+    longer = Limits(timeout=6, request_timeout=4)
+    hidden.write_text(hidden.read_text() + "\n# reworded again\n")
+    third = grader(root, gradebook=False, limits=longer).grade(root / "submitted")
+    lou_third = third.documents["lou"]
+    assert not any(n.startswith("not run again") for n in lou_third["notes"])
+    assert lou_third["stopped_cells"] == {"q2": "ran past the notebook's time limit of 6 s"}

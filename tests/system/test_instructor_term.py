@@ -264,3 +264,37 @@ def test_similarity_sees_that_everyone_wrote_the_reference(term):
         assert found["questions"][question]["identical"] == [["ann", "cat"]]
     assert "no pair stands out" in term["steps"]["similarity_page"].stdout
     assert (term["course"] / "results" / LAB / "similarity.html").is_file()
+
+
+def test_formgraders_autograde_and_feedback_buttons_grade_with_prodev(term, monkeypatch):
+    """Formgrader's Autograde and Generate Feedback buttons call nbgrader's own API; with the
+    course's configuration they regrade in the sandbox and write prodev's page. Last in this
+    file: it regrades ben."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course = term["course"]
+    config = PyFileConfigLoader("nbgrader_config.py", str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    for name, value in _environment().items():
+        monkeypatch.setenv(name, value)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    before = json.loads((course / "results" / LAB / "ben.json").read_text())
+
+    graded = api.autograde(LAB, "ben")
+    assert graded["success"], graded.get("error", "") + graded.get("log", "")
+    assert "prodev grade" not in graded.get("error", "")
+    after = json.loads((course / "results" / LAB / "ben.json").read_text())
+    assert after["score"] == before["score"] == 18
+    listed = {s["student"]: s for s in api.get_submissions(LAB)}
+    assert listed["ben"]["autograded"] and listed["ben"]["score"] == 18.0
+    copy = json.loads((course / "autograded" / "ben" / LAB / f"{LAB}.ipynb").read_text())
+    assert all(not c.get("outputs") for c in copy["cells"] if c["cell_type"] == "code")
+
+    page = course / "feedback" / "ben" / LAB / f"{LAB}.html"
+    made = api.generate_feedback(LAB, "ben")
+    assert made["success"], made.get("error", "") + made.get("log", "")
+    text = page.read_text()
+    assert "18" in text and before["questions"]["q5"]["reason"].split(":")[0] in text
+    assert text == (course / "results" / LAB / "feedback" / "ben.html").read_text()

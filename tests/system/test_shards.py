@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -178,8 +179,16 @@ def test_shards_of_different_lab_versions_are_refused(graded):
         document = json.loads(path.read_text())
         document["grading_key"] = "0" * 64
         path.write_text(json.dumps(document))
-    with pytest.raises(CourseError, match="different versions of lab90_mini"):
+        an_hour_ago = time.time() - 3600  # graded before the lab changed
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    with pytest.raises(CourseError, match="2 different versions of lab90_mini") as refused:
         merge_results([mixed], mc.LAB, root / "never")
+    message = str(refused.value)
+    # every shard is named, grouped by version, and the stale one is called older
+    older, newest = message.split("; ")
+    assert str(mixed / "shard-1") in older and older.endswith("older)")
+    assert str(mixed / "shard-0") in newest and str(mixed / "shard-2") in newest
+    assert "the newest)" in newest
 
 
 def test_merging_nothing_says_what_was_expected(tmp_path):

@@ -113,3 +113,18 @@ def test_locked_self_check_cells_do_not_run_in_the_sandbox(source):
     )
     run = assemble(with_check_all, _cells())
     assert "check_all" not in run.labels and not any("prodev.check" in c for c in run.cells)
+
+
+def test_a_renamed_notebook_is_graded_with_a_note(tmp_path):
+    from autograder.submissions import renamed_notebook
+
+    folder = tmp_path / "submitted" / "dan" / mc.LAB
+    folder.mkdir(parents=True)
+    (folder / "my copy.ipynb").write_text("{}")
+    (sub,) = find_submissions(tmp_path / "submitted", mc.LAB)
+    assert sub.path.name == "my copy.ipynb"
+    (note,) = renamed_notebook(sub, mc.LAB)
+    assert "my copy.ipynb" in note and f"not {mc.LAB}.ipynb" in note
+    (folder / f"{mc.LAB}.ipynb").write_text("{}")
+    (sub,) = find_submissions(tmp_path / "submitted", mc.LAB)
+    assert renamed_notebook(sub, mc.LAB) == []

@@ -115,6 +115,34 @@ def test_an_injected_503_says_when_to_retry():
     assert headers(decision)["Retry-After"] == "1"
 
 
+def test_planted_failures_hit_their_path_only_and_only_as_often_as_planned():
+    clock = FakeClock()
+    plan = {"/api/properties/7/": 2, "/api/properties/9/": None}
+    switch_board = board(clock, latency=0.4, fail_paths=plan)
+
+    def statuses(path: str, times: int) -> list[int | None]:
+        return [switch_board.decide(path=path).status for _ in range(times)]
+
+    assert statuses("/api/properties/7/", 4) == [503, 503, None, None]
+    assert statuses("/api/properties/9/", 5) == [503] * 5
+    assert statuses("/api/properties/70/", 2) == [None, None]  # the exact path, not a prefix
+    failure = switch_board.decide(path="/api/properties/9/")
+    assert (failure.delay, failure.injected) == (0.0, "fail_path")  # answered at once
+    switch_board.update(fail_paths=plan)  # a new plan starts counting afresh
+    assert statuses("/api/properties/7/", 3) == [503, 503, None]
+
+
+def test_planted_failures_leave_the_random_sequence_alone():
+    def delays(plan: dict) -> list[float]:
+        switch_board = board(FakeClock(), latency=(0.1, 0.5), fail_paths=plan)
+        return [switch_board.decide(path=f"/api/properties/{i % 3}/").delay or -1 for i in range(9)]
+
+    planted = delays({"/api/properties/1/": None})
+    assert [d for i, d in enumerate(planted) if i % 3 != 1] == [
+        d for i, d in enumerate(delays({})) if i % 3 != 1
+    ]
+
+
 def test_bad_switch_values_are_refused_with_a_reason():
     with pytest.raises(SwitchError, match="latency range"):
         Switches.build(latency=(0.5, 0.1))
@@ -122,3 +150,7 @@ def test_bad_switch_values_are_refused_with_a_reason():
         Switches.build(rate_limit="fast")
     with pytest.raises(SwitchError, match="unknown switch"):
         Switches.build(latancy=1)
+    with pytest.raises(SwitchError, match="number of failures"):
+        Switches.build(fail_paths={"/api/health/": 0})
+    with pytest.raises(SwitchError, match="start with '/'"):
+        Switches.build(fail_paths={"api/health/": 1})

@@ -53,7 +53,7 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         started, started_wall, in_flight = self.log.begin()
         try:
-            decision = self.board.decide(started)
+            decision = self.board.decide(started, environ.get("PATH_INFO", ""))
             self.board.delay(decision)
             if decision.status is not None:
                 status, headers, body = self._injected(decision)
@@ -102,9 +102,12 @@ class Gateway:
         status = decision.status or 500
         headers = dict(decision.headers)
         limit, window = self.board.switches.rate_limit or (0, 0.0)
-        message = _MESSAGES.get(status, "Injected error.").format(
-            limit=limit, window=window, retry=headers.get("Retry-After", "")
-        )
+        if decision.injected == "fail_path":
+            message = "Service unavailable (injected by the fail_paths switch for this path)."
+        else:
+            message = _MESSAGES.get(status, "Injected error.").format(
+                limit=limit, window=window, retry=headers.get("Retry-After", "")
+            )
         body = json.dumps({"detail": message}).encode()
         reason = HTTPStatus(status).phrase
         return (

@@ -22,6 +22,7 @@ from prodev.errors import UserError
 
 Latency = float | tuple[float, float] | None
 RateLimit = tuple[int, float] | None
+FailPaths = tuple[tuple[str, int | None], ...]
 
 
 class SwitchError(UserError, ValueError):
@@ -71,6 +72,25 @@ def parse_error_rate(value: Any) -> float:
     return rate
 
 
+def parse_fail_paths(value: Any) -> FailPaths:
+    """{path: N} -> the first N requests for that exact path fail; {path: None} -> every one
+    does. Kept as sorted (path, N) pairs so that the switches stay immutable."""
+    if not value:
+        return ()
+    pairs = value.items() if isinstance(value, dict) else value
+    plan: dict[str, int | None] = {}
+    for path, times in pairs:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise SwitchError(f"fail_paths takes paths that start with '/', got {path!r}")
+        if times is not None and (isinstance(times, bool) or int(times) < 1):
+            raise SwitchError(
+                f"fail_paths[{path!r}] must be a number of failures >= 1, or None for "
+                f"always, got {times!r}"
+            )
+        plan[path] = None if times is None else int(times)
+    return tuple(sorted(plan.items()))
+
+
 @dataclass(frozen=True)
 class Switches:
     """The current switch values. `error_statuses` are the statuses injected errors use."""
@@ -81,6 +101,7 @@ class Switches:
     rate_limit: RateLimit = None
     require_auth: bool = False
     switch_seed: int = 0
+    fail_paths: FailPaths = ()
 
     @classmethod
     def build(cls, base: Switches | None = None, **changes: Any) -> Switches:
@@ -97,6 +118,7 @@ class Switches:
             "require_auth": bool,
             "switch_seed": int,
             "error_statuses": lambda v: tuple(int(s) for s in v),
+            "fail_paths": parse_fail_paths,
         }
         parsed = {name: parsers[name](value) for name, value in changes.items()}
         return replace(base or cls(), **parsed)
@@ -131,6 +153,7 @@ class SwitchBoard:
         self._switches = switches
         self._random = random.Random(switches.switch_seed)
         self._accepted: deque[float] = deque()  # monotonic times of requests the limit let in
+        self._failed: dict[str, int] = {}  # planted failures served so far, per path
 
     @property
     def switches(self) -> Switches:
@@ -146,6 +169,8 @@ class SwitchBoard:
                 self._random = random.Random(self._switches.switch_seed)
             if "rate_limit" in changes:
                 self._accepted.clear()
+            if "fail_paths" in changes:
+                self._failed.clear()
             return self._switches
 
     def now(self) -> float:
@@ -157,9 +182,9 @@ class SwitchBoard:
         if decision.delay > 0:
             self._sleep(decision.delay)
 
-    def decide(self, now: float | None = None) -> Decision:
-        """Decide latency, rate limiting and injected errors for a request arriving at `now`
-        (the board's clock if not given)."""
+    def decide(self, now: float | None = None, path: str = "") -> Decision:
+        """Decide latency, rate limiting and injected errors for a request for `path` arriving
+        at `now` (the board's clock if not given)."""
         if now is None:
             now = self._clock()
         with self._lock:
@@ -191,6 +216,14 @@ class SwitchBoard:
                     ("RateLimit-Remaining", str(limit - len(self._accepted))),
                     ("RateLimit-Reset", str(max(reset, 0))),
                 ]
+            planted = dict(s.fail_paths)
+            if path in planted:
+                served = self._failed.get(path, 0)
+                if planted[path] is None or served < planted[path]:
+                    # Answered at once, as a proxy with no healthy backend would: the latency
+                    # drawn above is dropped, so the random sequence stays the same.
+                    self._failed[path] = served + 1
+                    return Decision(0.0, 503, "fail_path", tuple(headers))
             if s.error_rate and self._random.random() < s.error_rate:
                 status = self._random.choice(s.error_statuses)
                 if status == 503:
