@@ -27,6 +27,15 @@ from prodev.course.layout import Course, Lab
 HEADING = re.compile(r"^###\s+Question\s+(\d+[a-z]?)\s+\((\d+(?:\.\d+)?)\s+points?\)", re.M)
 # Messages that mean a check crashed instead of judging the answer.
 CRASH_WORDS = ("could not evaluate", "Traceback", "check has no @check")
+# Questions whose answer is built from earlier answers, as their wording says (lab 02 q6 composes
+# the student's own retry and transactional): a wrong answer there rightly costs points here too.
+# The course's lab tests read this too (tests/content/labs_harness.py).
+BUILDS_ON: dict[str, dict[str, set[str]]] = {"lab02_decorators": {"q6": {"q3", "q4"}}}
+
+
+def builds_on(lab_name: str, question: str) -> set[str]:
+    """The questions whose answers `question` of `lab_name` is built from."""
+    return BUILDS_ON.get(lab_name, {}).get(question, set())
 
 
 @dataclass
@@ -182,7 +191,9 @@ def judge_blank(results: list[CheckResult]) -> Item:
     return Item("blank release", not problems, _points(results), problems)
 
 
-def judge_wrong(path: Path, results: list[CheckResult], questions: list[str]) -> Item:
+def judge_wrong(
+    lab_name: str, path: Path, results: list[CheckResult], questions: list[str]
+) -> Item:
     question = path.name.split("_", 1)[0]
     grouped = _by_question(results)
     own = grouped.get(question, [])
@@ -197,7 +208,9 @@ def judge_wrong(path: Path, results: list[CheckResult], questions: list[str]) ->
         if any(w in r.message for w in CRASH_WORDS)
     ]
     for other, rs in grouped.items():
-        if other != question and not all(r.passed for r in rs):
+        if other == question or question in builds_on(lab_name, other):
+            continue  # its own question, or one whose answer is built from this one
+        if not all(r.passed for r in rs):
             problems.append(f"also costs points on {other}: " + "; ".join(_failed(rs)))
     detail = f"{question} {_points(own)}"
     return Item(f"wrong answer {path.name}", not problems, detail, problems)
@@ -249,7 +262,7 @@ def check_lab(
                 folder = course.root / "tests" / "fixtures" / name / "wrong"
                 add(Item(f"{q} wrong answers", False, "", [f"none: add {folder}/{q}_<what>.py"]))
         for path, future in graded.items():
-            add(judge_wrong(path, future.result(), questions))
+            add(judge_wrong(name, path, future.result(), questions))
     if blank is not None:
         add(
             Item(
