@@ -3,7 +3,8 @@
 Graded, each in a process of its own: the reference (the source notebook) must score full marks
 on public and hidden checks; the blank release must score zero with messages a student can act
 on; each wrong answer in `tests/fixtures/LAB/wrong/qN_<what>.py` (the full source of answer cell
-qN) must lose points on question qN and on no other question. Also: every question has public
+qN) must lose points on question qN and on no other question, and each correct rewrite in
+`tests/fixtures/LAB/rewrites/` must score full marks. Also: every question has public
 checks, hidden checks and a wrong answer; its heading, check cell and checks agree on its points;
 and labs/ is in sync with solutions/. This is what the course's own lab tests demand of a lab.
 
@@ -53,9 +54,10 @@ class Item:
         return "\n".join([text, *[f"        - {p}" for p in self.problems]])
 
 
-def wrong_answers(course: Course, lab: str) -> list[Path]:
-    """The lab's wrong answers: tests/fixtures/LAB/wrong/qN_<what>.py in the course."""
-    folder = course.root / "tests" / "fixtures" / lab / "wrong"
+def fixtures(course: Course, lab: str, kind: str) -> list[Path]:
+    """The lab's wrong answers (`kind` "wrong") or correct rewrites ("rewrites"):
+    tests/fixtures/LAB/KIND/qN_<what>.py in the course, each the full source of answer cell qN."""
+    folder = course.root / "tests" / "fixtures" / lab / kind
     return sorted(folder.glob("q*_*.py")) if folder.is_dir() else []
 
 
@@ -88,10 +90,11 @@ def _declared_points(nb: dict[str, Any]) -> tuple[dict[str, float], dict[str, fl
 
 
 def grade_variant(
-    root: str, lab_name: str, variant: str, wrong: str | None = None
+    root: str, lab_name: str, variant: str, answer: str | None = None
 ) -> list[CheckResult]:
     """Runs in a pool process: grade the reference, the blank release ("blank"), or the reference
-    with the wrong answer file `wrong` in place of its question's answer cell, on every check."""
+    with the file `answer` (a wrong answer or a rewrite) in place of its question's answer cell,
+    on every check."""
     from autograder.config import hidden_seed
     from autograder.runner import grading_dataset
     from prodev.checking.checkrun import ChecksPlugin, run_checks
@@ -109,11 +112,11 @@ def grade_variant(
         )
     else:
         nb, workdir, public = read_notebook(lab.source_notebook), lab.source_dir, lab.public_checks
-    if wrong is not None:
-        question = Path(wrong).name.split("_", 1)[0]
+    if answer is not None:
+        question = Path(answer).name.split("_", 1)[0]
         for cell in nb["cells"]:
             if _meta(cell).get("solution") and _meta(cell).get("grade_id") == question:
-                cell["source"] = Path(wrong).read_text(encoding="utf-8")
+                cell["source"] = Path(answer).read_text(encoding="utf-8")
     execution = run_cells(code_to_run(nb), workdir)
     try:
         hidden = [lab.hidden_checks] if lab.hidden_checks.is_dir() else []
@@ -165,9 +168,9 @@ def judge_reference(results: list[CheckResult], questions: list[str], nb: dict) 
         if not hidden:
             problems.append(f"no hidden check for {q} (the hidden checks' test_{q}_hidden.py)")
         if not headings.get(q) == cells.get(q) == checks:
+            heading, cell = (f"{p[q]:g}" if q in p else "none" for p in (headings, cells))
             problems.append(
-                f"points differ: heading {headings.get(q, 'none')}, check cell "
-                f"{cells.get(q, 'none')}, sum of its checks {checks:g}"
+                f"points differ: heading {heading}, check cell {cell}, sum of its checks {checks:g}"
             )
         detail = f"{len(public)} public and {len(hidden)} hidden checks, {checks:g} points"
         items.append(Item(f"{q} checks", not problems, detail, problems))
@@ -216,6 +219,14 @@ def judge_wrong(
     return Item(f"wrong answer {path.name}", not problems, detail, problems)
 
 
+def judge_rewrite(path: Path, results: list[CheckResult]) -> Item:
+    """A correct answer written another way scores full marks on every check."""
+    question = path.name.split("_", 1)[0]
+    own = [r for r in results if r.question == question]
+    problems = _failed(results) or ([] if own else [f"no check of {question} ran"])
+    return Item(f"rewrite {path.name}", not problems, f"{question} {_points(own)}", problems)
+
+
 def check_lab(
     name: str,
     root: Path | None = None,
@@ -230,7 +241,8 @@ def check_lab(
     lab = course.lab(name)
     nb = read_notebook(lab.source_notebook)
     questions = answer_ids(nb)
-    wrong = wrong_answers(course, name)
+    wrong = fixtures(course, name, "wrong")
+    rewrites = fixtures(course, name, "rewrites")
     items: list[Item] = []
 
     def add(item: Item) -> None:
@@ -246,6 +258,9 @@ def check_lab(
         if lab.release_notebook.is_file():
             blank = pool.submit(grade_variant, root_text, name, "blank")
         graded = {p: pool.submit(grade_variant, root_text, name, "wrong", str(p)) for p in wrong}
+        rewritten = {
+            p: pool.submit(grade_variant, root_text, name, "rewrite", str(p)) for p in rewrites
+        }
         # nbgrader releases a fresh copy here while the pool grades.
         stale = stale_files([name], course.root) if blank is not None else []
         for item in judge_reference(reference.result(), questions, nb):
@@ -263,6 +278,8 @@ def check_lab(
                 add(Item(f"{q} wrong answers", False, "", [f"none: add {folder}/{q}_<what>.py"]))
         for path, future in graded.items():
             add(judge_wrong(name, path, future.result(), questions))
+        for path, future in rewritten.items():
+            add(judge_rewrite(path, future.result()))
     if blank is not None:
         add(
             Item(
