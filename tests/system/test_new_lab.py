@@ -1,7 +1,8 @@
 """`prodev new-lab` then `prodev check-lab`, in a course of its own (a temporary folder holding
 the settings file and the course's lab tests): the generated lab passes check-lab and the real
-lab tests (tests/content/test_labs.py, run in that course), and check-lab names each thing a
-broken lab lacks. The checkout itself is never written to, and the course is removed after."""
+lab tests (tests/content/test_labs.py and test_labs_graded.py, run in that course), and
+check-lab names each thing a broken lab lacks. The checkout itself is never written to, and the
+course is removed after."""
 
 from __future__ import annotations
 
@@ -86,10 +87,11 @@ def test_a_new_lab_passes_check_lab_and_the_lab_tests(course: Path) -> None:
         assert line in checked.stdout, checked.stdout
     print(f"new-lab {created_in:.1f} s, check-lab {checked_in:.1f} s")  # the figure for the docs
 
-    # The course's own lab tests, run in that course on the new lab.
+    # The course's own lab tests, run in that course on the new lab: graded in process, and
+    # graded for real by `prodev grade` in the sandbox (skipped where bubblewrap cannot run).
     tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/content/test_labs.py", "-q", "-p", "no:randomly",
-         "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests/content/test_labs.py",
+         "tests/content/test_labs_graded.py", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
         capture_output=True, text=True, cwd=course, env=dict(ENV, PRODEV_HOME=str(course)),
         timeout=900,
     )  # fmt: skip
