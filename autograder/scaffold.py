@@ -20,6 +20,7 @@ from typing import Any
 from prodev.course.layout import Course, CourseError
 
 TEMPLATES = Path(__file__).with_name("templates") / "new_lab"
+MAX_NAME = 40
 NAME = re.compile(r"lab(?P<number>\d\d)_(?P<slug>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)")
 
 
@@ -42,6 +43,11 @@ QUESTIONS = (Question("q1", 4), Question("q2", 4))
 def check_name(name: str, course: Course) -> re.Match[str]:
     """ScaffoldError unless `name` is a free lab name of the form labNN_slug."""
     match = NAME.fullmatch(name)
+    if match is not None and len(name) > MAX_NAME:
+        raise ScaffoldError(
+            f"{name!r} is {len(name)} characters long: keep a lab's name to {MAX_NAME} (it heads "
+            "files, lines and folders), e.g. by shortening the slug"
+        )
     if match is None:
         raise ScaffoldError(
             f"{name!r} is not a lab name: write labNN_slug, two digits for the module and a "

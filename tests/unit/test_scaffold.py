@@ -40,6 +40,14 @@ def test_a_malformed_name_is_refused(course: Path, name: str, capsys) -> None:
     assert files_in(course) == before
 
 
+def test_a_long_name_is_refused(course: Path, capsys) -> None:
+    before = files_in(course)
+    name = "lab07_http_clients_with_retries_and_backoff"  # 43 characters
+    assert main(["--root", str(course), "new-lab", name]) == 2
+    assert "keep a lab's name to 40" in capsys.readouterr().err
+    assert files_in(course) == before
+
+
 def test_an_existing_part_is_refused(course: Path, capsys) -> None:
     hidden = course / "autograder" / "checks" / "lab07_http"
     hidden.mkdir(parents=True)
