@@ -71,6 +71,19 @@ def test_a_new_lab_passes_check_lab_and_the_lab_tests(course: Path) -> None:
         f"labs/{LAB}/{LAB}.ipynb",
     ):
         assert (course / part).is_file(), f"new-lab did not create {part}"
+    # The generated Python passes the checkout's linter and formatter as it is (outside the
+    # checkout, ruff is told which packages are ours, as it finds them there).
+    ruff = [Path(sys.executable).with_name("ruff"), "--config", str(ROOT / "pyproject.toml")]
+    ours = ["--config", "lint.isort.known-first-party = ['prodev', 'autograder']"]
+    generated = ["solutions", "autograder", "tests/fixtures"]
+    for command in (["check", *ours], ["format", "--check"]):
+        linted = subprocess.run(
+            [ruff[0], command[0], *ruff[1:], *command[1:], *generated],
+            capture_output=True,
+            text=True,
+            cwd=course,
+        )
+        assert linted.returncode == 0, linted.stdout + linted.stderr
     again, _ = prodev(course, "new-lab", LAB)
     assert again.returncode == 2 and "already exists" in again.stderr, again.stderr
 
