@@ -77,6 +77,12 @@ def test_this_course_refuses_a_lab_it_has(capsys) -> None:
     assert files_in(ROOT / "solutions" / "lab04_advanced_sql") == before
 
 
+def test_check_lab_refuses_a_lab_that_is_not_there(course: Path, capsys) -> None:
+    assert main(["--root", str(course), "check-lab", "lab07_http"]) == 2
+    message = capsys.readouterr().err
+    assert message.startswith("prodev check-lab: unknown lab 'lab07_http'"), message
+
+
 def test_the_notebook_pairs_each_answer_with_its_check_and_points() -> None:
     nb = build_notebook("lab07_http", "07", "Http")
     meta = [c["metadata"]["nbgrader"] for c in nb["cells"]]
