@@ -1,11 +1,13 @@
 """`prodev new-lab` then `prodev check-lab`, in a course of its own (a temporary folder holding
 the settings file and the course's lab tests): the generated lab passes check-lab and the real
 lab tests (tests/content/test_labs.py and test_labs_graded.py, run in that course), and
-check-lab names each thing a broken lab lacks. The checkout itself is never written to, and the
-course is removed after."""
+check-lab names each thing a broken lab lacks; graded for real, the generated checks cannot be
+fooled from inside the notebook. The checkout itself is never written to, and the course is
+removed after."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -139,3 +141,96 @@ def test_check_lab_names_what_a_lab_lacks(course: Path) -> None:
     assert "ok    wrong answer q1_includes_cancelled.py" in out, out
     assert "FAIL  release in sync" in out and f"labs/{LAB}/checks/test_q1.py" in out, out
     assert "items FAIL" in checked.stderr
+
+
+# Attacks on the generated lab's checks, each answer cell's full source. The forger keeps the
+# control's wrong answers and patches, in its own process, everything a check computes with.
+FORGERY = """
+import prodev.checking, prodev.checking.checks, prodev.checking.reference
+prodev.checking.checks.rows_problem = lambda *args, **kwargs: None
+prodev.checking.assert_rows = prodev.checking.checks.assert_rows = lambda *a, **k: None
+prodev.checking.fingerprint = prodev.checking.checks.fingerprint = lambda *a, **k: "same"
+prodev.checking.reference.reference_rows = lambda *args, **kwargs: None
+prodev.checking.reference.reference_call = lambda *args, **kwargs: None
+"""
+ALWAYS_EQUAL = """
+class Anything(list):
+    def __eq__(self, other):
+        return True
+
+def longest_stay(con, city):
+    return Anything([1, 1])
+"""
+
+
+def attacks(course: Path) -> dict[str, dict[str, str]]:
+    """student -> {question: answer cell}: the control (plain wrong answers), a forger, an
+    always-equal answer, and answers hard-coded from the public dataset."""
+    from prodev.checking.reference import reference_call, reference_rows
+    from prodev.stayhub.data import dataset_path
+
+    wrong = course / "tests" / "fixtures" / LAB / "wrong"
+    control = {
+        "q1": (wrong / "q1_includes_cancelled.py").read_text(),
+        "q2": (wrong / "q2_ignores_status.py").read_text(),
+    }
+    reference: dict = {}
+    for question in ("q1", "q2"):
+        exec((ROOT / "autograder" / "templates" / "new_lab" / f"{question}_answer.py").read_text(),
+             reference)  # fmt: skip
+    public = reference_rows(reference["q1"], dataset_path())
+    values = ", ".join(f"({city!r}, {count})" for city, count in public.rows)
+    city = (course / "solutions" / LAB / "checks" / "test_q2.py").read_text()
+    city = city.split('CITY = "', 1)[1].split('"', 1)[0]
+    longest = reference_call(reference["longest_stay"], dataset_path(), city)
+    return {
+        "control": control,
+        "forger": {q: source + FORGERY for q, source in control.items()},
+        "always_equal": {"q2": ALWAYS_EQUAL},
+        "hardcoded": {
+            "q1": f'q1 = """\nSELECT * FROM (VALUES {values}) AS t(city, confirmed_stays)\n"""\n',
+            "q2": "def longest_stay(con, city):\n"
+            f"    return {longest} if city == {city!r} else None\n",
+        },
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.needs_bwrap
+def test_the_generated_checks_cannot_be_fooled(course: Path) -> None:
+    """Graded for real (`prodev grade`, bwrap): patching the checking code inside the notebook
+    gains nothing over the plain wrong answers, an always-equal object scores nothing, and
+    answers hard-coded from the public dataset lose every hidden check."""
+    created, _ = prodev(course, "new-lab", LAB)
+    assert created.returncode == 0, created.stderr
+    release = json.loads((course / "labs" / LAB / f"{LAB}.ipynb").read_text())
+    for student, answers in attacks(course).items():
+        folder = course / "submitted" / student / LAB
+        shutil.copytree(course / "labs" / LAB, folder)
+        nb = json.loads(json.dumps(release))
+        for cell in nb["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell["source"] = answers[grade_id]
+        (folder / f"{LAB}.ipynb").write_text(json.dumps(nb))
+    graded, _ = prodev(
+        course, "grade", LAB, "--sandbox", "bwrap", "--jobs", "2", "--timeout", "120"
+    )
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+
+    def scores(student: str) -> dict[str, float]:
+        document = json.loads((course / "results" / LAB / f"{student}.json").read_text())
+        found: dict[str, float] = {}
+        for test in document["tests"]:
+            question = test["name"].split(":", 1)[0]
+            found[question] = found.get(question, 0) + test["score"]
+        return found
+
+    control = scores("control")
+    assert control["q1"] < 4 and control["q2"] < 4, control
+    assert scores("forger") == control
+    assert scores("always_equal")["q2"] == 0
+    hardcoded = scores("hardcoded")
+    assert hardcoded == {"q1": 2, "q2": 2}, hardcoded  # the public checks only
+    hidden = json.loads((course / "results" / LAB / "hardcoded.json").read_text())["tests"]
+    assert all(t["score"] == 0 for t in hidden if "hidden" in t["name"])
