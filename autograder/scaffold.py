@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prodev.course.layout import Course, CourseError
+from prodev.course.layout import Course, CourseError, Lab
 
 TEMPLATES = Path(__file__).with_name("templates") / "new_lab"
 MAX_NAME = 40
@@ -41,7 +41,7 @@ QUESTIONS = (Question("q1", 4), Question("q2", 4))
 
 
 def check_name(name: str, course: Course) -> re.Match[str]:
-    """ScaffoldError unless `name` is a free lab name of the form labNN_slug."""
+    """ScaffoldError unless `name` has the form labNN_slug, fits, and its module has no lab."""
     match = NAME.fullmatch(name)
     if match is not None and len(name) > MAX_NAME:
         raise ScaffoldError(
@@ -64,14 +64,12 @@ def check_name(name: str, course: Course) -> re.Match[str]:
 
 def _parts(course: Course, name: str) -> dict[str, Path]:
     """Where each generated part of lab `name` goes."""
-    from prodev.course.layout import Lab
-
     lab = Lab(course, name)
     return {
         "source": lab.source_dir,
         "release": lab.release_dir,
         "hidden": lab.hidden_checks,
-        "wrong": course.root / "tests" / "fixtures" / name,
+        "fixtures": course.root / "tests" / "fixtures" / name,
     }
 
 
@@ -128,6 +126,11 @@ def build_notebook(name: str, number: str, title: str) -> dict[str, Any]:
     }
 
 
+def notebook_text(nb: dict[str, Any]) -> str:
+    """The notebook as Jupyter itself writes it, so that saving it in JupyterLab changes nothing."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def public_figures(dataset: Path) -> dict[str, Any]:
     """What the public checks compare with, computed from the reference answers (the answer
     cells of the template) on the course dataset: counts and fingerprints, never the rows."""
@@ -177,10 +180,9 @@ def new_lab(name: str, root: Path | None = None, release: bool = True) -> list[P
 
     values = {"lab": name, **public_figures(dataset_path())}
     files = {
-        parts["source"] / f"{name}.ipynb": json.dumps(
-            build_notebook(name, match["number"], title_of(match["slug"])), indent=1
-        )
-        + "\n",
+        parts["source"] / f"{name}.ipynb": notebook_text(
+            build_notebook(name, match["number"], title_of(match["slug"]))
+        ),
         parts["source"] / "checks" / "test_q1.py": _template("checks/test_q1.py.tmpl", **values),
         parts["source"] / "checks" / "test_q2.py": _template("checks/test_q2.py.tmpl", **values),
         parts["hidden"] / "conftest.py": _template("hidden/conftest.py.tmpl", **values),
@@ -188,7 +190,7 @@ def new_lab(name: str, root: Path | None = None, release: bool = True) -> list[P
         parts["hidden"] / "test_q2_hidden.py": _template("hidden/test_q2_hidden.py.tmpl", **values),
     }
     for wrong in sorted((TEMPLATES / "wrong").glob("q*_*.py")):
-        files[parts["wrong"] / "wrong" / wrong.name] = wrong.read_text(encoding="utf-8")
+        files[parts["fixtures"] / "wrong" / wrong.name] = wrong.read_text(encoding="utf-8")
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -7,9 +7,10 @@ import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.scaffold import QUESTIONS, build_notebook
+from autograder.scaffold import QUESTIONS, build_notebook, notebook_text
 from prodev.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +86,8 @@ def test_check_lab_refuses_a_lab_that_is_not_there(course: Path, capsys) -> None
 
 def test_the_notebook_pairs_each_answer_with_its_check_and_points() -> None:
     nb = build_notebook("lab07_http", "07", "Http")
+    nbformat.validate(nbformat.from_dict(nb))
+    assert notebook_text(nb) == nbformat.writes(nbformat.from_dict(nb)) + "\n"
     meta = [c["metadata"]["nbgrader"] for c in nb["cells"]]
     ids = [m["grade_id"] for m in meta]
     assert len(ids) == len(set(ids)) and len({c["id"] for c in nb["cells"]}) == len(ids)
