@@ -27,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import hidden_seed
+
+# Questions built from earlier answers (lab 02 q6): their wrong answers are not put beside those
+# questions' checks. Defined once, in `prodev check-lab`, which judges wrong answers the same way.
+from autograder.labcheck import builds_on
 from prodev.checking.checkrun import CheckResult, ChecksPlugin, run_checks
 from prodev.checking.student import InProcessStudent
 from prodev.course import layout
@@ -232,17 +236,6 @@ class CrossCheck:
     question: str
     wrong: tuple[str, ...]  # file names of the wrong answers in the notebook
     results: tuple[CheckResult, ...]
-
-
-# Questions whose answer is built from earlier answers, as their wording says (lab 02 q6 composes
-# the student's own retry and transactional): a wrong answer there rightly costs points here too,
-# so those wrong answers are not put beside this question's checks.
-BUILDS_ON: dict[str, dict[str, set[str]]] = {"lab02_decorators": {"q6": {"q3", "q4"}}}
-
-
-def builds_on(lab_name: str, question: str) -> set[str]:
-    """The questions whose answers `question` of `lab_name` is built from."""
-    return BUILDS_ON.get(lab_name, {}).get(question, set())
 
 
 def cross_plan(lab_name: str) -> list[tuple[str, dict[str, Path]]]:

@@ -20,7 +20,15 @@ import pytest
 from prodev.course.bundle import write_student_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE_COMMANDS = ("grade", "feedback", "merge-results", "report", "similarity")
+ENGINE_COMMANDS = (
+    "grade",
+    "feedback",
+    "merge-results",
+    "report",
+    "similarity",
+    "new-lab",
+    "check-lab",
+)
 STUDENT_COMMANDS = ("api", "bundle", "check", "data", "lab", "release")
 
 

@@ -1,0 +1,18 @@
+def longest_stay(con, city):
+    """The (booking_id, nights) of the longest confirmed stay in `city`, or None."""
+    ### BEGIN SOLUTION
+    rows = con.execute(
+        """
+        SELECT b.booking_id, b.nights
+        FROM bookings AS b
+        JOIN properties AS p ON p.property_id = b.property_id
+        WHERE p.city = ? AND b.status = 'confirmed'
+        """,
+        [city],
+    ).fetchall()
+    if not rows:
+        return None
+    # Longest first; among equals, the smallest booking_id.
+    booking_id, nights = max(rows, key=lambda row: (row[1], -row[0]))
+    return booking_id, nights
+    ### END SOLUTION

@@ -1,0 +1,9 @@
+# Wrong: forgets the status filter, so pending and cancelled bookings are counted as stays.
+q1 = """
+SELECT p.city, count(*) AS confirmed_stays
+FROM bookings AS b
+JOIN properties AS p ON p.property_id = b.property_id
+WHERE b.start_date >= DATE '2024-01-01' AND b.start_date < DATE '2025-01-01'
+GROUP BY p.city
+ORDER BY confirmed_stays DESC, p.city
+"""
