@@ -1,15 +1,15 @@
-"""Question 3, hidden: another timeout, other ids, and answers from 0.16 s to 1.9 s."""
+"""Question 3, hidden: another timeout, other ids, and answers from 0.27 s to 3.8 s."""
 
 import time
 
 from prodev.checking import check
 from prodev.probes.practice import assert_properties, practice_api_fixture, requests_to
 
-# With this seed two of the ten latencies are under 0.25 s, one is 0.2 s over the timeout and
-# seven are over 1.2 s.
-api = practice_api_fixture(latency=(0.05, 2.0), switch_seed=2)
+# With this seed two of the ten latencies are under 0.4 s (they end inside the timeout even when a
+# busy machine sends them late), one is 0.27 s over the timeout and seven are over 2.4 s.
+api = practice_api_fixture(latency=(0.05, 4.0), switch_seed=2)
 IDS = [60, 2, 33, 71, 18, 45, 9, 27, 54, 12]
-TIMEOUT = 0.45
+TIMEOUT = 1.0
 MARGIN = 0.15
 
 
