@@ -1,0 +1,302 @@
+"""The hub's nbgrader exchange on a real file system: two students with uids of their own and the
+staff account run nbgrader's own commands with the hub's nbgrader configuration
+(deploy/jupyterhub/values.yaml) on an exchange laid out by the hub's Job
+(deploy/jupyterhub/exchange-init-job.yaml). Student A can fetch, submit and fetch feedback, and
+cannot list, read, change or remove student B's submission or find B's feedback.
+
+Needs root (to switch uids with setpriv). The staff account is this machine's `nobody`, because
+nbgrader's release checks that the staff's uid has a name; the students' uids have none here,
+as in the instructor's pod.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HUB = ROOT / "deploy" / "jupyterhub"
+BIN = Path(sys.executable).parent
+LAB = "lab04_advanced_sql"
+COURSE_ID = "prodev-backend"
+HUB_EXCHANGE = "/srv/nbgrader/exchange"
+STUDENT_GID = 100
+STUDENTS = {"alice": 10001, "bob": 10002}  # hub user name -> the pod's uid
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="switching to the students' uids needs root"),
+    pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is missing"),
+]
+
+
+def staff_ids() -> tuple[int, int]:
+    nobody = pwd.getpwnam("nobody")
+    return nobody.pw_uid, nobody.pw_gid
+
+
+def hub_nbgrader_config(exchange: Path) -> str:
+    values = yaml.safe_load((HUB / "values.yaml").read_text())
+    text = values["singleuser"]["extraFiles"]["nbgrader-config"]["stringData"]
+    assert HUB_EXCHANGE in text
+    return text.replace(HUB_EXCHANGE, str(exchange))
+
+
+def layout_script() -> tuple[str, dict[str, str]]:
+    job = yaml.safe_load((HUB / "exchange-init-job.yaml").read_text())
+    (layout,) = job["spec"]["template"]["spec"]["containers"]
+    assert layout["command"] == ["sh", "-c"]
+    return layout["args"][0], {e["name"]: e["value"] for e in layout["env"]}
+
+
+class World:
+    """A hub in miniature: an exchange, the staff's course copy, one home per student."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.exchange = base / "exchange"
+        self.course_root = base / "course"
+        self.config_dir = base / "etc-jupyter"
+        self.homes = {name: base / "home" / name for name in STUDENTS}
+
+    @property
+    def course(self) -> Path:
+        return self.exchange / COURSE_ID
+
+    def run(self, who: str, args: list[str], cwd: Path, check: bool = True):
+        if who == "staff":
+            uid, gid = staff_ids()
+            env = {
+                "PRODEV_ROLE": "instructor",
+                "PRODEV_HOME": str(self.course_root),
+                "HOME": str(self.base / "home" / "staff"),
+                "JUPYTERHUB_USER": "instructor",
+            }
+        else:
+            uid, gid = STUDENTS[who], STUDENT_GID
+            env = {"HOME": str(self.homes[who]), "JUPYTERHUB_USER": who}
+        env |= {
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "JUPYTER_CONFIG_DIR": str(self.config_dir),
+            "LANG": "C.UTF-8",
+        }
+        result = subprocess.run(
+            ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check:
+            output = result.stdout + result.stderr
+            assert result.returncode == 0, f"{who}: {' '.join(args)}\n{output}"
+        return result
+
+    def nbgrader(self, who: str, *args: str, check: bool = True):
+        cwd = self.course_root if who == "staff" else self.homes[who]
+        return self.run(who, [str(BIN / "nbgrader"), *args], cwd, check=check)
+
+    def probe(self, who: str, code: str) -> str:
+        """What a student's own Python sees: the last line it prints."""
+        result = self.run(who, [sys.executable, "-c", code], self.homes[who])
+        return result.stdout.strip().splitlines()[-1]
+
+    def inbound(self, student: str) -> Path:
+        (folder,) = (self.course / "inbound").glob(f"{student}+{LAB}+*")
+        return folder
+
+
+def can(world: World, who: str, action: str, path: Path) -> str:
+    """'ok' or the error's name, for one file operation done by `who`."""
+    operations = {
+        "list": f"os.listdir({str(path)!r})",
+        "read": f"open({str(path)!r}).read()",
+        "write": f"open({str(path)!r}, 'w').write('x')",
+        "rename": f"os.rename({str(path)!r}, {str(path) + '.moved'!r})",
+        "remove": f"shutil.rmtree({str(path)!r})",
+    }
+    code = (
+        "import os, shutil\n"
+        f"try:\n    {operations[action]}\n    print('ok')\n"
+        "except OSError as exc:\n    print(type(exc).__name__)\n"
+    )
+    return world.probe(who, code)
+
+
+@pytest.fixture(scope="module")
+def world():
+    base = Path(tempfile.mkdtemp(prefix="prodev-hub-"))
+    base.chmod(0o755)  # other uids must reach the exchange and their homes
+    world = World(base)
+    staff_uid, staff_gid = staff_ids()
+    try:
+        script, env = layout_script()
+        env |= {
+            "EXCHANGE": str(world.exchange),
+            "STAFF_UID": str(staff_uid),
+            "STAFF_GID": str(staff_gid),
+        }
+        subprocess.run(
+            ["sh", "-c", script],
+            env={**env, "PATH": "/usr/bin:/bin"},
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        world.config_dir.mkdir()
+        (world.config_dir / "nbgrader_config.py").write_text(hub_nbgrader_config(world.exchange))
+        # The instructor's copy of the course: its nbgrader_config.py and one released lab.
+        world.course_root.mkdir()
+        shutil.copy(ROOT / "nbgrader_config.py", world.course_root)
+        shutil.copytree(ROOT / "labs" / LAB, world.course_root / "labs" / LAB)
+        (base / "home" / "staff").mkdir(parents=True)
+        # nbgrader makes a new gradebook by running the `alembic` script, whose interpreter on
+        # this machine lies where other uids cannot start it (unlike the images' /opt/venv):
+        # make the gradebook here, then hand it to the staff with the course.
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from nbgrader.api import Gradebook; "
+                f"Gradebook('sqlite:///{world.course_root}/gradebook.db', {COURSE_ID!r}).close()",
+            ],
+            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        for path in [world.course_root, base / "home" / "staff"]:
+            subprocess.run(["chown", "-R", f"{staff_uid}:{staff_gid}", str(path)], check=True)
+        for name, uid in STUDENTS.items():
+            world.homes[name].mkdir()
+            os.chown(world.homes[name], uid, STUDENT_GID)
+            world.homes[name].chmod(0o700)
+
+        world.nbgrader("staff", "release_assignment", LAB)
+        for name in STUDENTS:
+            world.nbgrader(name, "fetch_assignment", LAB)
+            notebook = world.homes[name] / LAB / f"{LAB}.ipynb"
+            world.run(name, ["sh", "-c", f"echo ' ' >> {notebook}"], world.homes[name])
+            world.nbgrader(name, "submit", LAB)
+        yield world
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_layout_job_gives_the_documented_owners_and_modes(world):
+    staff_uid, staff_gid = staff_ids()
+    expected = {
+        world.exchange: 0o1777,
+        world.course: 0o755,
+        world.course / "outbound": 0o755,
+        world.course / "inbound": 0o3733,
+        world.course / "feedback": 0o711,
+    }
+    for path, wanted in expected.items():
+        assert (path.stat().st_uid, path.stat().st_gid) == (staff_uid, staff_gid), path
+        assert mode(path) == wanted, f"{path}: {oct(mode(path))}, documented {oct(wanted)}"
+
+
+def test_installed_nbgrader_names_a_submission_after_the_os_user(world):
+    """Why the hub sets the student id: nbgrader reads JUPYTERHUB_USER only for `jovyan`."""
+    code = "from nbgrader.utils import get_username; print(get_username())"
+    result = world.run("staff", [sys.executable, "-c", code], world.base)
+    assert result.stdout.strip() == "nobody"  # JUPYTERHUB_USER=instructor is ignored
+
+
+def test_submissions_carry_the_hub_user_and_belong_to_their_author(world):
+    staff_gid = staff_ids()[1]
+    for name, uid in STUDENTS.items():
+        submission = world.inbound(name)
+        assert submission.stat().st_uid == uid
+        folders = [submission, *(p for p in submission.rglob("*") if p.is_dir())]
+        assert len(folders) > 1, "the lab's checks/ folder is submitted too"
+        for folder in folders:
+            assert folder.stat().st_gid == staff_gid, f"{folder}: not the drop box's group"
+            assert mode(folder) == 0o770, f"{folder}: {oct(mode(folder))}"
+        assert (submission / f"{LAB}.ipynb").read_text().rstrip().endswith("}")
+
+
+def test_a_student_cannot_list_the_drop_box_or_the_feedback(world):
+    assert can(world, "alice", "list", world.course / "inbound") == "PermissionError"
+    assert can(world, "alice", "list", world.course / "feedback") == "PermissionError"
+    assert can(world, "alice", "list", world.course / "outbound" / LAB) == "ok"
+    listing = world.nbgrader("alice", "list", "--inbound", check=False)
+    assert "bob" not in listing.stdout + listing.stderr
+
+
+def test_a_student_cannot_open_change_or_remove_another_submission_even_by_name(world):
+    bob = world.inbound("bob")
+    assert can(world, "alice", "list", bob) == "PermissionError"
+    assert can(world, "alice", "read", bob / f"{LAB}.ipynb") == "PermissionError"
+    assert can(world, "alice", "read", bob / "submission_secret.txt") == "PermissionError"
+    assert can(world, "alice", "write", bob / "extra.txt") == "PermissionError"
+    assert can(world, "alice", "rename", bob) == "PermissionError"
+    assert can(world, "alice", "remove", bob) == "PermissionError"
+    assert bob.is_dir() and (bob / f"{LAB}.ipynb").is_file()
+
+
+def test_a_student_cannot_change_the_release(world):
+    released = world.course / "outbound" / LAB / f"{LAB}.ipynb"
+    assert can(world, "alice", "read", released) == "ok"
+    assert can(world, "alice", "write", released) == "PermissionError"
+    assert can(world, "alice", "remove", released.parent) == "PermissionError"
+
+
+def test_staff_collect_every_submission_and_each_student_fetches_only_their_feedback(world):
+    world.nbgrader("staff", "collect", LAB)
+    for name in STUDENTS:
+        submitted = world.course_root / "submitted" / name / LAB
+        assert (submitted / f"{LAB}.ipynb").is_file()
+        # What `nbgrader generate_feedback` leaves: the page beside the submission's timestamp
+        # and secret, from which release_feedback names the page in the exchange.
+        feedback = world.course_root / "feedback" / name / LAB
+        feedback.mkdir(parents=True)
+        for kept in ("timestamp.txt", "submission_secret.txt"):
+            shutil.copy(submitted / kept, feedback / kept)
+        (feedback / f"{LAB}.html").write_text(f"<p>feedback for {name}</p>")
+    staff_uid, staff_gid = staff_ids()
+    subprocess.run(
+        ["chown", "-R", f"{staff_uid}:{staff_gid}", str(world.course_root / "feedback")], check=True
+    )
+    world.nbgrader("staff", "release_feedback", LAB)
+    assert mode(world.course / "feedback") == 0o711, "release_feedback kept the folder unlisted"
+
+    for name in STUDENTS:
+        world.nbgrader(name, "fetch_feedback", LAB)
+    fetched = world.probe(
+        "alice",
+        "import glob; print(sorted(open(p).read() for p in "
+        f"glob.glob('{world.homes['alice']}/{LAB}/feedback/*/*.html')))",
+    )
+    assert fetched == "['<p>feedback for alice</p>']"
+
+
+def test_collect_sees_a_submission_made_under_another_name(world):
+    """What nbgrader's filesystem exchange cannot prevent: a student may submit under another
+    hub name. The folder's owner, which the kernel sets, still shows who made it."""
+    world.nbgrader("alice", "submit", LAB, "--student=bob")
+    forged = max((world.course / "inbound").glob(f"bob+{LAB}+*"), key=lambda p: p.name)
+    assert forged.stat().st_uid == STUDENTS["alice"]
+    assert {p.stat().st_uid for p in (world.course / "inbound").glob(f"bob+{LAB}+*")} == {
+        STUDENTS["alice"],
+        STUDENTS["bob"],
+    }
+
+
+def test_the_students_gid_is_not_the_staff_group():
+    assert grp.getgrgid(STUDENT_GID).gr_gid != staff_ids()[1]
