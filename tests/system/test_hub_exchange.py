@@ -68,6 +68,7 @@ class World:
         self.course_root = base / "course"
         self.config_dir = base / "etc-jupyter"
         self.homes = {name: base / "home" / name for name in STUDENTS}
+        self.submissions: dict[str, Path] = {}
 
     @property
     def course(self) -> Path:
@@ -146,8 +147,51 @@ def others_can_run_this_checkout() -> bool:
     return result.returncode == 0
 
 
+HUB_UID = 1000  # the chart runs the hub as uid 1000; values.yaml adds the staff group
+
+
+def hub_config_snippet(exchange: Path) -> str:
+    values = yaml.safe_load((HUB / "values.yaml").read_text())
+    (snippet,) = values["hub"]["extraConfig"].values()
+    assert HUB_EXCHANGE in snippet
+    return snippet.replace(HUB_EXCHANGE, str(exchange))
+
+
+def hub_starts_server_for(world: World, name: str) -> None:
+    """The hub's pre-spawn hook, from values.yaml, run as the hub's uid in the staff group."""
+    code = (
+        "import sys, types; from traitlets.config import Config\n"
+        "c = Config(); exec(open(sys.argv[1]).read(), {'c': c})\n"
+        "user = types.SimpleNamespace(name=sys.argv[2], id=int(sys.argv[3]))\n"
+        "c.KubeSpawner.pre_spawn_hook(types.SimpleNamespace(user=user))\n"
+    )
+    snippet = world.base / "hub_config.py"
+    snippet.write_text(hub_config_snippet(world.exchange))
+    hub_id = STUDENTS[name] - 10000
+    result = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={HUB_UID}",
+            f"--regid={HUB_UID}",
+            f"--groups={staff_ids()[1]}",
+            sys.executable,
+            "-c",
+            code,
+            str(snippet),
+            name,
+            str(hub_id),
+        ],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="module")
 def world():
+    """Every step of a term, done once; the tests then look at what each left behind."""
     if not others_can_run_this_checkout():
         pytest.skip(f"other uids cannot read {ROOT} or its virtualenv")
     base = Path(tempfile.mkdtemp(prefix="prodev-hub-"))
@@ -174,6 +218,9 @@ def world():
         world.course_root.mkdir()
         shutil.copy(ROOT / "nbgrader_config.py", world.course_root)
         shutil.copytree(ROOT / "labs" / LAB, world.course_root / "labs" / LAB)
+        # What a link in inbound/ could point at in the staff's pod.
+        (world.course_root / "secret").mkdir()
+        (world.course_root / "secret" / f"{LAB}.ipynb").write_text('{"the": "solutions"}')
         (base / "home" / "staff").mkdir(parents=True)
         # nbgrader makes a new gradebook by running the `alembic` script, whose interpreter on
         # this machine lies where other uids cannot start it (unlike the images' /opt/venv):
@@ -196,6 +243,7 @@ def world():
             world.homes[name].mkdir()
             os.chown(world.homes[name], uid, STUDENT_GID)
             world.homes[name].chmod(0o700)
+            hub_starts_server_for(world, name)
 
         world.nbgrader("staff", "release_assignment", LAB)
         for name in STUDENTS:
@@ -203,9 +251,57 @@ def world():
             notebook = world.homes[name] / LAB / f"{LAB}.ipynb"
             world.run(name, ["sh", "-c", f"echo ' ' >> {notebook}"], world.homes[name])
             world.nbgrader(name, "submit", LAB)
+            world.submissions[name] = world.inbound(name)
+
+        world.nbgrader("staff", "collect", LAB)
+        release_feedback(world)
+        for name in STUDENTS:
+            world.nbgrader(name, "fetch_feedback", LAB)
+
+        # Alice tries two tricks, then the staff collect again.
+        forged = world.homes["alice"] / LAB / f"{LAB}.ipynb"
+        world.run("alice", ["sh", "-c", f"echo ' ' >> {forged}"], world.homes["alice"])
+        world.nbgrader("alice", "submit", LAB, "--student=bob")
+        world.forged = newest(world.course / "inbound", f"bob+{LAB}+*")
+        world.link = world.course / "inbound" / f"alice+{LAB}+2099-01-01 00:00:00.000000 UTC+x"
+        world.run(
+            "alice",
+            ["ln", "-s", str(world.course_root / "secret"), str(world.link)],
+            world.homes["alice"],
+        )
+        world.unreadable = world.course / "inbound" / f"bob+{LAB}+not a time"
+        world.run("alice", ["mkdir", str(world.unreadable)], world.homes["alice"])
+        world.recollect = world.nbgrader("staff", "collect", "--update", LAB)
+
+        # Bob submits once more, through nbgrader's own submit: the folder it leaves.
+        stock = "--ExchangeFactory.submit=nbgrader.exchange.default.submit.ExchangeSubmit"
+        world.nbgrader("bob", "submit", LAB, stock)
+        world.stock = newest(world.course / "inbound", f"bob+{LAB}+*")
         yield world
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def newest(folder: Path, pattern: str) -> Path:
+    return max(folder.glob(pattern), key=lambda p: p.lstat().st_mtime_ns)
+
+
+def release_feedback(world: World) -> None:
+    """What `nbgrader generate_feedback` (or `prodev feedback`) leaves for each collected
+    submission: the page beside the submission's timestamp and secret; then the release."""
+    staff_uid, staff_gid = staff_ids()
+    for name in STUDENTS:
+        submitted = world.course_root / "submitted" / name / LAB
+        feedback = world.course_root / "feedback" / name / LAB
+        feedback.mkdir(parents=True)
+        for kept in ("timestamp.txt", "submission_secret.txt"):
+            shutil.copy(submitted / kept, feedback / kept)
+        (feedback / f"{LAB}.html").write_text(f"<p>feedback for {name}</p>")
+    subprocess.run(
+        ["chown", "-R", f"{staff_uid}:{staff_gid}", str(world.course_root / "feedback")],
+        check=True,
+    )
+    world.nbgrader("staff", "release_feedback", LAB)
 
 
 def mode(path: Path) -> int:
@@ -219,11 +315,22 @@ def test_the_layout_job_gives_the_documented_owners_and_modes(world):
         world.course: 0o755,
         world.course / "outbound": 0o755,
         world.course / "inbound": 0o3733,
-        world.course / "feedback": 0o711,
+        world.course / "feedback": 0o711,  # release_feedback kept it unlisted
+        world.course / "roster": 0o2770,
     }
     for path, wanted in expected.items():
         assert (path.stat().st_uid, path.stat().st_gid) == (staff_uid, staff_gid), path
         assert mode(path) == wanted, f"{path}: {oct(mode(path))}, documented {oct(wanted)}"
+
+
+def test_the_hub_names_each_students_uid_in_the_roster(world):
+    for name, uid in STUDENTS.items():
+        entry = world.course / "roster" / str(uid)
+        assert entry.read_text() == name
+        assert entry.stat().st_gid == staff_ids()[1]
+    assert can(world, "alice", "list", world.course / "roster") == "PermissionError"
+    entry = world.course / "roster" / str(STUDENTS["alice"])
+    assert can(world, "alice", "write", entry) == "PermissionError"
 
 
 def test_installed_nbgrader_names_a_submission_after_the_os_user(world):
@@ -236,14 +343,14 @@ def test_installed_nbgrader_names_a_submission_after_the_os_user(world):
 def test_submissions_carry_the_hub_user_and_belong_to_their_author(world):
     staff_gid = staff_ids()[1]
     for name, uid in STUDENTS.items():
-        submission = world.inbound(name)
+        submission = world.submissions[name]
+        assert submission.name.startswith(f"{name}+{LAB}+")
         assert submission.stat().st_uid == uid
         folders = [submission, *(p for p in submission.rglob("*") if p.is_dir())]
         assert len(folders) > 1, "the lab's checks/ folder is submitted too"
         for folder in folders:
             assert folder.stat().st_gid == staff_gid, f"{folder}: not the drop box's group"
             assert mode(folder) == 0o770, f"{folder}: {oct(mode(folder))}"
-        assert (submission / f"{LAB}.ipynb").read_text().rstrip().endswith("}")
 
 
 def test_a_student_cannot_list_the_drop_box_or_the_feedback(world):
@@ -255,7 +362,7 @@ def test_a_student_cannot_list_the_drop_box_or_the_feedback(world):
 
 
 def test_a_student_cannot_open_change_or_remove_another_submission_even_by_name(world):
-    bob = world.inbound("bob")
+    bob = world.submissions["bob"]
     assert can(world, "alice", "list", bob) == "PermissionError"
     assert can(world, "alice", "read", bob / f"{LAB}.ipynb") == "PermissionError"
     assert can(world, "alice", "read", bob / "submission_secret.txt") == "PermissionError"
@@ -272,27 +379,7 @@ def test_a_student_cannot_change_the_release(world):
     assert can(world, "alice", "remove", released.parent) == "PermissionError"
 
 
-def test_staff_collect_every_submission_and_each_student_fetches_only_their_feedback(world):
-    world.nbgrader("staff", "collect", LAB)
-    for name in STUDENTS:
-        submitted = world.course_root / "submitted" / name / LAB
-        assert (submitted / f"{LAB}.ipynb").is_file()
-        # What `nbgrader generate_feedback` leaves: the page beside the submission's timestamp
-        # and secret, from which release_feedback names the page in the exchange.
-        feedback = world.course_root / "feedback" / name / LAB
-        feedback.mkdir(parents=True)
-        for kept in ("timestamp.txt", "submission_secret.txt"):
-            shutil.copy(submitted / kept, feedback / kept)
-        (feedback / f"{LAB}.html").write_text(f"<p>feedback for {name}</p>")
-    staff_uid, staff_gid = staff_ids()
-    subprocess.run(
-        ["chown", "-R", f"{staff_uid}:{staff_gid}", str(world.course_root / "feedback")], check=True
-    )
-    world.nbgrader("staff", "release_feedback", LAB)
-    assert mode(world.course / "feedback") == 0o711, "release_feedback kept the folder unlisted"
-
-    for name in STUDENTS:
-        world.nbgrader(name, "fetch_feedback", LAB)
+def test_each_student_fetches_only_their_own_feedback(world):
     fetched = world.probe(
         "alice",
         "import glob; print(sorted(open(p).read() for p in "
@@ -301,30 +388,39 @@ def test_staff_collect_every_submission_and_each_student_fetches_only_their_feed
     assert fetched == "['<p>feedback for alice</p>']"
 
 
-def test_collect_sees_a_submission_made_under_another_name(world):
-    """What nbgrader's filesystem exchange cannot prevent: a student may submit under another
-    hub name. The folder's owner, which the kernel sets, still shows who made it."""
-    world.nbgrader("alice", "submit", LAB, "--student=bob")
-    forged = max((world.course / "inbound").glob(f"bob+{LAB}+*"), key=lambda p: p.name)
-    assert forged.stat().st_uid == STUDENTS["alice"]
-    assert {p.stat().st_uid for p in (world.course / "inbound").glob(f"bob+{LAB}+*")} == {
-        STUDENTS["alice"],
-        STUDENTS["bob"],
-    }
+def test_a_submission_under_another_name_counts_as_its_authors(world):
+    assert world.forged.stat().st_uid == STUDENTS["alice"], "the kernel records the author"
+    submitted = world.course_root / "submitted"
+    forged = (world.forged / f"{LAB}.ipynb").read_text()
+    assert (submitted / "alice" / LAB / f"{LAB}.ipynb").read_text() == forged
+    bob = (world.submissions["bob"] / f"{LAB}.ipynb").read_text()
+    assert (submitted / "bob" / LAB / f"{LAB}.ipynb").read_text() == bob != forged
+    assert "is named for bob but was made by alice" in world.recollect.stderr
 
 
-def test_the_students_gid_is_not_the_staff_group():
-    assert grp.getgrgid(STUDENT_GID).gr_gid != staff_ids()[1]
+def test_collect_refuses_a_link_to_a_folder_in_the_staffs_pod(world):
+    assert world.link.is_symlink()
+    assert "is not a folder a student submitted" in world.recollect.stderr
+    collected = (world.course_root / "submitted" / "alice" / LAB / f"{LAB}.ipynb").read_text()
+    assert "solutions" not in collected
+
+
+def test_a_folder_without_a_time_does_not_stop_collect(world):
+    assert world.unreadable.is_dir()
+    assert "does not name a student and a time: not collected" in world.recollect.stderr
+    assert (world.course_root / "submitted" / "bob" / LAB / f"{LAB}.ipynb").is_file()
 
 
 def test_nbgraders_own_submit_would_leave_a_submission_open_to_whoever_learns_its_name(world):
     """Why the hub submits through PrivateSubmit: the same exchange, nbgrader's own submit."""
-    stock = "--ExchangeFactory.submit=nbgrader.exchange.default.submit.ExchangeSubmit"
-    world.nbgrader("bob", "submit", LAB, stock)
-    latest = max((world.course / "inbound").glob(f"bob+{LAB}+*"), key=lambda p: p.stat().st_mtime)
-    assert mode(latest) == 0o777
-    assert can(world, "alice", "read", latest / f"{LAB}.ipynb") == "ok"
-    assert can(world, "alice", "write", latest / "extra.txt") == "ok"
+    assert world.stock.stat().st_uid == STUDENTS["bob"]
+    assert mode(world.stock) == 0o777
+    assert can(world, "alice", "read", world.stock / f"{LAB}.ipynb") == "ok"
+    assert can(world, "alice", "write", world.stock / "extra.txt") == "ok"
+
+
+def test_the_students_gid_is_not_the_staff_group():
+    assert grp.getgrgid(STUDENT_GID).gr_gid != staff_ids()[1]
 
 
 def test_the_start_script_names_a_nameless_uid_so_postgres_can_initialise(tmp_path):

@@ -90,7 +90,8 @@ def render_pod(person) -> dict:
     if profiles:  # KubeSpawner starts the default profile, or the only one, without asking
         chosen = next((p for p in profiles if p.get("default")), profiles[0])
         settings |= chosen.get("kubespawner_override", {})
-    resolved = {k: v(spawner) if callable(v) else v for k, v in settings.items()}
+    hooks = {"pre_spawn_hook", "profile_list"}  # called by the hub, not settings of the pod
+    resolved = {k: v(spawner) if callable(v) else v for k, v in settings.items() if k not in hooks}
     container_context = {
         "runAsUser": resolved["uid"],
         "allowPrivilegeEscalation": resolved["allow_privilege_escalation"],
@@ -266,7 +267,10 @@ def test_students_submit_as_their_hub_user_through_the_private_submit(monkeypatc
         nbgrader_settings({}, monkeypatch)  # outside a hub: loudly, not as an unnamed student
 
 
-def test_instructors_collect_everyone(monkeypatch):
+def test_instructors_collect_everyone_by_author(monkeypatch):
+    from nbgrader.exchange.default.collect import ExchangeCollect
+    from traitlets.utils.importstring import import_item
+
     c = nbgrader_settings(
         {"JUPYTERHUB_USER": "teacher", "PRODEV_ROLE": "instructor", "PRODEV_HOME": "/x/course"},
         monkeypatch,
@@ -274,6 +278,26 @@ def test_instructors_collect_everyone(monkeypatch):
     assert "student_id" not in c.CourseDirectory, "collect would take only that student's work"
     assert c.CourseDirectory.root == "/x/course"
     assert "submit" not in c.ExchangeFactory
+    assert issubclass(import_item(c.ExchangeFactory.collect), ExchangeCollect)
+
+
+def test_the_hub_writes_the_roster_where_staff_collect_reads_it():
+    hub = values()["hub"]
+    mounts = {m["name"]: m["mountPath"] for m in hub["extraVolumeMounts"]}
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in hub["extraVolumes"]}
+    single = values()["singleuser"]["storage"]
+    assert (
+        claims["nbgrader-exchange"]
+        == single["extraVolumes"][0]["persistentVolumeClaim"]["claimName"]
+    )
+    assert mounts["nbgrader-exchange"] == EXCHANGE
+    assert staff_ids()[1] in hub["podSecurityContext"]["supplementalGroups"]
+    (snippet,) = hub["extraConfig"].values()
+    (layout,) = layout_job()["spec"]["template"]["spec"]["containers"]
+    course = {e["name"]: e["value"] for e in layout["env"]}["COURSE"]
+    assert f'ROSTER = "{EXCHANGE}/{course}/roster"' in snippet
+    assert '"$course/roster"' in layout["args"][0]
+    assert callable(hub_settings()["pre_spawn_hook"])
 
 
 def test_the_dockerfile_installs_the_start_script_and_the_staff_user():
