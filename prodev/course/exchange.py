@@ -12,6 +12,8 @@ own (docs/deployment.md, "The class hub").
   user's name). A folder named for someone else counts as its author's; a symbolic link, which
   would make collect copy whatever it points to in the staff's pod, is refused, and so is a
   folder whose name holds no time (nbgrader's collect would stop there for the whole class).
+  A submission is copied from its folder opened once, links kept as links, and the copy is
+  dropped if it holds anything but folders and regular files: its author may still change it.
 
 The hub's nbgrader configuration selects them (`c.ExchangeFactory.submit`, `.collect`).
 """
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
+import stat
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange import ExchangeError
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.submit import ExchangeSubmit
-from nbgrader.utils import check_mode
+from nbgrader.utils import check_mode, ignore_patterns
 
 FOLDER_MODE = 0o770  # the author and the staff group (the drop box's group) only
 
@@ -92,6 +96,36 @@ class CheckedCollect(ExchangeCollect):
             record["username"] = author
         return record
 
+    def do_copy(self, src: str, dest: str):
+        """Copy a submission that its author may still be changing: from the folder opened once
+        (a link put in its place later is not followed), keeping links as links, then keep the
+        copy only if it holds nothing but folders and regular files."""
+        folder = os.open(src, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            pinned = f"/proc/self/fd/{folder}"
+            limit = 1000 * self.coursedir.max_dir_size
+            if self.get_size(pinned) > limit:
+                raise OSError(f"it is larger than {limit} bytes")
+            shutil.copytree(
+                pinned,
+                dest,
+                symlinks=True,
+                ignore=ignore_patterns(
+                    exclude=self.coursedir.ignore,
+                    include=self.coursedir.include,
+                    max_file_size=self.coursedir.max_file_size,
+                    log=self.log,
+                ),
+            )
+            odd = next(_not_plain(dest), None)
+            if odd is not None:
+                raise OSError(f"it holds {os.path.relpath(odd, dest)}, neither a folder nor a file")
+        except (OSError, shutil.Error) as exc:
+            shutil.rmtree(dest, ignore_errors=True)
+            self.log.error("%s is not collected: %s", src, exc)
+        finally:
+            os.close(folder)
+
     def _roster_name(self, uid: int) -> str | None:
         entry = os.path.join(self.root, self.coursedir.course_id, "roster", str(uid))
         try:
@@ -108,3 +142,13 @@ class CheckedCollect(ExchangeCollect):
             if on_time:
                 return on_time[0]
         return latest_first[0]
+
+
+def _not_plain(top: str):
+    """Every path under top that is neither a real folder nor a regular file."""
+    for folder, folders, files in os.walk(top):
+        for name in folders + files:
+            path = os.path.join(folder, name)
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                yield path

@@ -272,6 +272,19 @@ def world():
         world.unreadable = world.course / "inbound" / f"bob+{LAB}+not a time"
         world.run("alice", ["mkdir", str(world.unreadable)], world.homes["alice"])
         world.recollect = world.nbgrader("staff", "collect", "--update", LAB)
+        world.after_recollect = {
+            name: (world.course_root / "submitted" / name / LAB / f"{LAB}.ipynb").read_text()
+            for name in STUDENTS
+        }
+        # Then a folder of her own whose notebook is a link to the staff's files.
+        world.holder = world.course / "inbound" / f"alice+{LAB}+2099-01-02 00:00:00.000000 UTC+y"
+        secret = world.course_root / "secret" / f"{LAB}.ipynb"
+        world.run(
+            "alice",
+            ["sh", "-c", f"mkdir '{world.holder}' && ln -s {secret} '{world.holder}/{LAB}.ipynb'"],
+            world.homes["alice"],
+        )
+        world.third_collect = world.nbgrader("staff", "collect", "--update", LAB)
 
         # Bob submits once more, through nbgrader's own submit: the folder it leaves.
         stock = "--ExchangeFactory.submit=nbgrader.exchange.default.submit.ExchangeSubmit"
@@ -390,25 +403,34 @@ def test_each_student_fetches_only_their_own_feedback(world):
 
 def test_a_submission_under_another_name_counts_as_its_authors(world):
     assert world.forged.stat().st_uid == STUDENTS["alice"], "the kernel records the author"
-    submitted = world.course_root / "submitted"
     forged = (world.forged / f"{LAB}.ipynb").read_text()
-    assert (submitted / "alice" / LAB / f"{LAB}.ipynb").read_text() == forged
+    assert world.after_recollect["alice"] == forged
     bob = (world.submissions["bob"] / f"{LAB}.ipynb").read_text()
-    assert (submitted / "bob" / LAB / f"{LAB}.ipynb").read_text() == bob != forged
+    assert world.after_recollect["bob"] == bob != forged
     assert "is named for bob but was made by alice" in world.recollect.stderr
 
 
 def test_collect_refuses_a_link_to_a_folder_in_the_staffs_pod(world):
     assert world.link.is_symlink()
     assert "is not a folder a student submitted" in world.recollect.stderr
-    collected = (world.course_root / "submitted" / "alice" / LAB / f"{LAB}.ipynb").read_text()
-    assert "solutions" not in collected
+    assert "solutions" not in world.after_recollect["alice"]
+
+
+def test_collect_drops_a_submission_that_holds_a_link(world):
+    assert (world.holder / f"{LAB}.ipynb").is_symlink()
+    assert "neither a folder nor a file" in world.third_collect.stderr
+    submitted = world.course_root / "submitted"
+    for path in submitted.rglob("*"):
+        assert not path.is_symlink(), path
+        assert not path.is_file() or "solutions" not in path.read_text(errors="replace"), path
+    bob = (world.submissions["bob"] / f"{LAB}.ipynb").read_text()
+    assert (submitted / "bob" / LAB / f"{LAB}.ipynb").read_text() == bob
 
 
 def test_a_folder_without_a_time_does_not_stop_collect(world):
     assert world.unreadable.is_dir()
     assert "does not name a student and a time: not collected" in world.recollect.stderr
-    assert (world.course_root / "submitted" / "bob" / LAB / f"{LAB}.ipynb").is_file()
+    assert "bob" in world.after_recollect
 
 
 def test_nbgraders_own_submit_would_leave_a_submission_open_to_whoever_learns_its_name(world):
