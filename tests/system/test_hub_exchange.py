@@ -1,8 +1,10 @@
 """The hub's nbgrader exchange on a real file system: two students with uids of their own and the
 staff account run nbgrader's own commands with the hub's nbgrader configuration
 (deploy/jupyterhub/values.yaml) on an exchange laid out by the hub's Job
-(deploy/jupyterhub/exchange-init-job.yaml). Student A can fetch, submit and fetch feedback, and
-cannot list, read, change or remove student B's submission or find B's feedback.
+(deploy/jupyterhub/exchange-init-job.yaml), with the roster written by the hub's own hook.
+Student A can fetch, submit and fetch feedback; cannot list, read, change or remove student B's
+submission or find B's feedback; and cannot get a submission collected as B's, or make collect
+copy the staff's files.
 
 Needs root (to switch uids with setpriv). The staff account is this machine's `nobody`, because
 nbgrader's release checks that the staff's uid has a name; the students' uids have none here,
