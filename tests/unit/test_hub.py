@@ -173,7 +173,7 @@ def test_each_student_runs_under_a_uid_of_their_own():
 
 
 def test_a_students_uid_follows_their_hub_id_not_their_name():
-    """Hub ids are never reused, so a new student never inherits a former one's files."""
+    """A hub user's id never changes (a renamed user keeps their files); another id, another uid."""
     again = render_pod(user("alice", 3))
     renamed = render_pod(user("alice2", 3))
     other = render_pod(user("alice", 9))
