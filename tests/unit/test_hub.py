@@ -326,3 +326,60 @@ def test_hub_files_pass_yamllint():
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def checked_collect(root: Path | None = None):
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    from prodev.course.exchange import CheckedCollect
+
+    collect = CheckedCollect(coursedir=CourseDirectory(), authenticator=Authenticator())
+    collect.coursedir.course_id = "prodev-backend"
+    if root is not None:
+        collect.root = str(root)
+    return collect
+
+
+def test_collect_chooses_as_nbgrader_does():
+    from nbgrader.utils import parse_utc
+
+    collect = checked_collect()
+    times = {"early": "2026-01-01 10:00 UTC", "late": "2026-01-03 10:00 UTC"}
+    records = [
+        {"username": "a", "filename": name, "timestamp": parse_utc(time)}
+        for name, time in times.items()
+    ]
+    collect.duedate = parse_utc("2026-01-02 12:00 UTC")
+    assert collect._choose(records)["filename"] == "late"
+    collect.before_duedate = True
+    assert collect._choose(records)["filename"] == "early"
+    collect.duedate = parse_utc("2025-01-01 00:00 UTC")  # nothing on time: the latest
+    assert collect._choose(records)["filename"] == "late"
+
+
+def test_collect_names_authors_from_the_roster_only(tmp_path):
+    roster = tmp_path / "prodev-backend" / "roster"
+    roster.mkdir(parents=True)
+    (roster / "10003").write_text("alice\n")
+    (roster / "10004").write_text("")
+    collect = checked_collect(tmp_path)
+    assert collect._roster_name(10003) == "alice"
+    assert collect._roster_name(10004) is None
+    assert collect._roster_name(10005) is None
+
+
+def test_only_folders_and_regular_files_are_plain(tmp_path):
+    import os
+
+    from prodev.course.exchange import _not_plain
+
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "q1.py").write_text("")
+    assert list(_not_plain(str(tmp_path))) == []
+    (tmp_path / "checks" / "link").symlink_to("/etc/hostname")
+    os.mkfifo(tmp_path / "pipe")
+    assert sorted(_not_plain(str(tmp_path))) == [
+        str(tmp_path / "checks" / "link"),
+        str(tmp_path / "pipe"),
+    ]
