@@ -37,6 +37,7 @@ STUDENT_GID = 100
 STUDENTS = {"alice": 10001, "bob": 10002}  # hub user name -> the pod's uid
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(os.geteuid() != 0, reason="switching to the students' uids needs root"),
     pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) is missing"),
 ]
