@@ -3,8 +3,11 @@
 #   docker build --target student -t prodev-backend-student .   JupyterLab with the student bundle
 #   docker build --target grader  -t prodev-backend-grader  .   the course with solutions, hidden
 #                                                                checks, bubblewrap and `prodev grade`
+#   docker build --target instructor -t prodev-backend-instructor .   the grader's course in
+#                                                                JupyterLab, for the hub's staff
 #
-# Both run as the unprivileged user `prodev` (uid 1000, gid 100 as in docker-stacks). See
+# student and grader run as the unprivileged user `prodev` (uid 1000, gid 100 as in
+# docker-stacks), instructor as `instructor` (uid and gid 2000, the exchange's staff). See
 # docs/deployment.md for how to run them and deploy/ for JupyterHub and Kubernetes.
 
 # ---- base: Python, every pinned dependency, the unprivileged user ---------------------------
@@ -62,6 +65,15 @@ EXPOSE 8888
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8888/api', timeout=4)"]
 
+# On the hub each student runs under a uid of their own, which prodev-singleuser names in
+# /etc/passwd at start: the file is writable by the students' group, in each container only,
+# and no setuid program believes it (the hub's pods cannot escalate privileges). Staff tools
+# are hidden from the student's JupyterLab (a convenience: the exchange's modes are the guard).
+COPY --chmod=755 deploy/jupyterhub/prodev-singleuser /usr/local/bin/prodev-singleuser
+RUN chgrp 100 /etc/passwd && chmod g+w /etc/passwd && \
+    jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader \
+        @jupyter/nbgrader:create-assignment @jupyter/nbgrader:course-list
+
 # Files last: they change most often, so the layers above stay cached.
 COPY --from=bundle --chown=1000:100 /tmp/student-bundle /srv/prodev
 RUN pip install --no-cache-dir --no-deps --no-build-isolation -e /srv/prodev && \
@@ -98,3 +110,27 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation -e /srv/prodev && 
 USER 1000
 ENTRYPOINT ["prodev"]
 CMD ["--help"]
+
+# ---- instructor: the grader's course in JupyterLab, for the hub's instructor profile --------
+FROM grader AS instructor
+
+# Collect, `prodev grade`, formgrader and feedback, on the exchange that deploy/jupyterhub/
+# lays out for this uid and group. The course is copied into the home volume on first start.
+USER 0
+ARG JUPYTERHUB_VERSION=6.1.1
+ARG STAFF_UID=2000
+ARG STAFF_GID=2000
+COPY requirements.lock /tmp/requirements.lock
+RUN groupadd --gid "${STAFF_GID}" prodev-staff && \
+    useradd --no-log-init --no-create-home --home-dir /home/prodev --shell /bin/bash \
+        --uid "${STAFF_UID}" --gid "${STAFF_GID}" instructor && \
+    pip install --no-cache-dir "jupyterhub==${JUPYTERHUB_VERSION}" -c /tmp/requirements.lock && \
+    rm -rf /tmp/requirements.lock /root/.cache
+
+EXPOSE 8888
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8888/api', timeout=4)"]
+
+USER 2000
+ENTRYPOINT []
+CMD ["jupyterhub-singleuser"]

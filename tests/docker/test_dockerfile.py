@@ -142,3 +142,27 @@ def test_docker_sandbox_image_is_the_student_image(stages):
 def test_student_image_can_serve_a_jupyterhub(stages):
     runs = " ".join(i.args for i in stages["student"].all("RUN"))
     assert "jupyterhub==${JUPYTERHUB_VERSION}" in runs and "-c /tmp/requirements.lock" in runs
+
+
+def test_instructor_target_serves_the_grader_course_to_the_hub_as_the_staff(stages):
+    """The hub's instructor profile (deploy/jupyterhub/values.yaml): the grader's course with
+    solutions and hidden checks, jupyterhub-singleuser, and the exchange's staff uid 2000."""
+    instructor = stages["instructor"]
+    assert instructor.base == "grader"
+    assert effective_user(stages, "instructor") == "2000"
+    assert instructor.all("ENTRYPOINT")[-1].exec_form() == [], "the grader's `prodev` entrypoint"
+    assert instructor.all("CMD")[-1].exec_form() == ["jupyterhub-singleuser"]
+    runs = " ".join(i.args for i in instructor.all("RUN"))
+    assert '--uid "${STAFF_UID}"' in runs and "jupyterhub==" in runs
+    (check,) = instructor.all("HEALTHCHECK")
+    assert "8888/api" in check.args
+
+
+def test_student_target_installs_the_hub_start_script(stages):
+    student = stages["student"]
+    copies = [i.args for i in student.all("COPY")]
+    assert any(
+        "deploy/jupyterhub/prodev-singleuser /usr/local/bin/prodev-singleuser" in c for c in copies
+    )
+    runs = " ".join(i.args for i in student.all("RUN"))
+    assert "chgrp 100 /etc/passwd" in runs and "chmod g+w /etc/passwd" in runs

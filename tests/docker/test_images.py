@@ -1,10 +1,11 @@
 """The images themselves, built and run where a Docker engine answers.
 
-Builds both Dockerfile targets and checks what a student and an instructor rely on: the container
+Builds the Dockerfile targets and checks what a student and an instructor rely on: the container
 starts and becomes healthy, runs as uid 1000, the student image holds no solutions or hidden
 checks, the grader image grades a lab as the Kubernetes Job runs it (read-only root, bubblewrap
-inside), and `prodev grade --sandbox docker` grades in containers of the student image. Without an
-engine every test here is skipped, saying why.
+inside), and `prodev grade --sandbox docker` grades in containers of the student image. For the
+hub: the student image names a uid it does not know, and the instructor image runs as the
+exchange's staff with the whole course. Without an engine every test here is skipped, saying why.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_TAG = "prodev-backend-student:test"
 GRADER_TAG = "prodev-backend-grader:test"
+INSTRUCTOR_TAG = "prodev-backend-instructor:test"
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +54,11 @@ def student_image(engine) -> str:
 @pytest.fixture(scope="module")
 def grader_image(engine) -> str:
     return _build(engine, "grader", GRADER_TAG)
+
+
+@pytest.fixture(scope="module")
+def instructor_image(engine) -> str:
+    return _build(engine, "instructor", INSTRUCTOR_TAG)
 
 
 def _wait_healthy(container, timeout: float = 120) -> str:
@@ -196,3 +203,30 @@ def test_student_image_is_the_docker_sandbox_for_grading(engine, student_image, 
     assert done.returncode == 0, logs
     assert "docker" in logs
     _assert_blank_results(results, lab_dir.name, logs)
+
+
+def test_student_image_names_a_hub_students_uid(engine, student_image):
+    """As the hub starts it (deploy/jupyterhub/values.yaml): a uid the image does not know, the
+    hub's command; a stand-in for jupyterhub-singleuser reports who it runs as."""
+    stand_in = (
+        "mkdir -p /tmp/hub && printf '#!/bin/sh\\nwhoami\\necho \"$@\"\\n' "
+        "> /tmp/hub/jupyterhub-singleuser && chmod +x /tmp/hub/jupyterhub-singleuser && "
+        "PATH=/tmp/hub:$PATH exec prodev-singleuser --port=8888"
+    )
+    output = engine.containers.run(
+        STUDENT_TAG,
+        ["sh", "-c", stand_in],
+        user="10007:100",
+        environment={"JUPYTERHUB_USER": "alice", "HOME": "/tmp"},
+        remove=True,
+    ).decode()
+    assert output.split() == ["alice", "--port=8888"], output
+
+
+def test_instructor_image_is_the_staff_user_with_the_whole_course(engine, instructor_image):
+    script = "id -un; id -u; id -g; ls -A /srv/prodev; command -v jupyterhub-singleuser"
+    output = engine.containers.run(INSTRUCTOR_TAG, ["sh", "-c", script], remove=True).decode()
+    lines = output.split()
+    assert lines[:3] == ["instructor", "2000", "2000"], output
+    assert {"solutions", "autograder", "labs", "prodev"} <= set(lines), output
+    assert lines[-1].endswith("/jupyterhub-singleuser"), output

@@ -153,8 +153,8 @@ def test_jupyterhub_values_serve_the_student_image_with_a_shared_exchange():
     single = values["singleuser"]
     assert single["image"]["name"] == STUDENT_IMAGE
     assert str(single["image"]["tag"]) not in ("", "latest")
-    assert single["uid"] == 1000
-    assert single["cmd"] == "jupyterhub-singleuser"
+    assert "uid" not in single, "each student's uid comes from hub.extraConfig (test_hub.py)"
+    assert single["cmd"] == "prodev-singleuser"  # names the uid, then runs jupyterhub-singleuser
     mounts = {m["name"]: m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
     volumes = {v["name"]: v for v in single["storage"]["extraVolumes"]}
     exchange_mount = mounts["nbgrader-exchange"]
