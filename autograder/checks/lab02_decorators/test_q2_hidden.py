@@ -32,10 +32,10 @@ def test_reports_failed_calls_too(student):
         student, "timed", target, [{"args": []}], probes.clock(), probes.log()
     )
     assert got["steps"][0].get("raised") == "KeyboardInterrupt", (
-        "a call interrupted with KeyboardInterrupt should still propagate it"
+        "a call interrupted by Ctrl-C should still propagate its KeyboardInterrupt"
     )
     records = got["probes"]["log"]["records"]
     assert [r[0] for r in records] == ["import_ical"] and math.isclose(records[0][1], 0.5), (
-        "a call interrupted with KeyboardInterrupt (which is no Exception) was not reported "
-        "once with its duration: a report after any raise, not only after an Exception"
+        "a call interrupted by Ctrl-C (a KeyboardInterrupt, which is no Exception) was not "
+        "reported once with its duration: report after any raise, not only after an Exception"
     )

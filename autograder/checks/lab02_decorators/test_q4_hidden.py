@@ -59,9 +59,9 @@ def test_passes_arguments_and_undoes_partial_work(student):
     got = probes.probe_decorate(student, "transactional", interrupted, script, factory=False)
     first, second = got["steps"]
     assert first.get("raised") == "KeyboardInterrupt", (
-        "a KeyboardInterrupt in the function was not re-raised"
+        "a Ctrl-C (KeyboardInterrupt) in the function was not re-raised"
     )
     assert "value" in second and got["probes"]["db"]["tables"]["reviews"] == [[1, 4], [2, 5]], (
-        "after a call interrupted by KeyboardInterrupt (which is no Exception), the next call "
-        "did not run in a transaction of its own and commit: was the interrupted one rolled back?"
+        "after a call interrupted by Ctrl-C (a KeyboardInterrupt, which is no Exception), the "
+        "next call's writes were not committed: roll back whatever the function raises"
     )
