@@ -66,6 +66,12 @@ def database(
     return _spec("db", id=probe_id, tables=tables, path=path, snapshot=snapshot)
 
 
+def same_database(probe_id: str = "db") -> dict[str, Any]:
+    """The database probe `probe_id` of the same request once more (a later call of a script
+    that gets the same connection), without building a second one."""
+    return {"__prodev__": "stub", "kind": "db", "id": probe_id}
+
+
 def opener(probe_id: str, fail: bool = False) -> dict[str, Any]:
     """A callable that opens a tracked resource named `probe_id` (or raises ConnectionError)."""
     return _spec("opener", id=probe_id, fail=fail)
@@ -108,7 +114,8 @@ def exceptions(*names: str) -> dict[str, Any]:
 
 def target(probe_id: str = "target", **options: Any) -> dict[str, Any]:
     """A function to decorate. Options: name, doc, returns ("echo" or a JSON value), cost
-    (seconds of `clock` time a call takes), clock, fail_times, exception, sql, fail_after_sql."""
+    (seconds of `clock` time a call takes), clock, fail_times, exception (a name in EXCEPTIONS,
+    or "KeyboardInterrupt": raised in the student's process only), sql, fail_after_sql."""
     return {"id": probe_id, **options}
 
 

@@ -231,9 +231,11 @@ def assert_accepts(
     *,
     fixture: str | None = None,
     details: bool = False,
+    mutant_is: str | None = None,
 ) -> None:
     """Fail unless `suite` passes on `reference` and on a rewritten but correct `variant`, and
-    catches `mutant` (so that a suite that checks nothing earns nothing here)."""
+    catches `mutant` (so that a suite that checks nothing earns nothing here). With `mutant_is`
+    (the bug in words), a mutant that survives is named as `assert_catches` names it."""
     on_reference, on_variant, on_mutant = run_suite(
         student, suite, module_name, [reference, variant, mutant],
         fixture=fixture, details=details,
@@ -245,6 +247,10 @@ def assert_accepts(
         raise AssertionError(
             f"{suite} fails on a rewritten but correct implementation{more}: test what the "
             "function promises (its results and errors), not how it is written"
+        )
+    if mutant_is is not None:
+        assert caught(on_mutant), (
+            f"every test in {suite} passed on {mutant_is}: add a test that this bug would fail"
         )
     assert caught(on_mutant), f"{suite} catches none of the bugs it is meant to catch yet"
 

@@ -17,7 +17,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from prodev.probes.stubs import BodyError, StubConnection, StubResource, ask, make_target
+from prodev.probes.stubs import (
+    BodyError,
+    ProbeInterrupt,
+    StubConnection,
+    StubResource,
+    ask,
+    make_target,
+)
 from prodev.runtime import answers
 
 Decode = Callable[[Any], Any]
@@ -177,6 +184,8 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
             steps.append({"value": answers.to_json(call(*call_args, **step.get("kwargs", {})))})
         except answers.AnswerError as exc:
             steps.append({"not_json": str(exc)})
+        except ProbeInterrupt as exc:  # the target's Ctrl-C got through: observed, not obeyed
+            steps.append({"raised": "KeyboardInterrupt", "message": str(exc)[:200]})
         except Exception as exc:  # noqa: BLE001 (what the wrapper raises is the observation)
             steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
     return {

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from prodev.probes.stubs import EXCEPTIONS, ProbeLimitError
+from prodev.probes.stubs import EXCEPTIONS, INTERRUPT, ProbeLimitError
 from prodev.runtime import answers
 
 # An endless source stops a runaway answer (one that reads everything) after this many items.
@@ -457,6 +457,10 @@ class Log(Recorder):
         return {"records": self.records}
 
 
+class TargetInterrupt(Exception):  # noqa: N818 (it stands for KeyboardInterrupt)
+    """A target's KeyboardInterrupt, as the grader raises it: its stub raises the real one."""
+
+
 class Target(Recorder):
     """The function a check's decorator is applied to: counts calls, may cost clock time,
     may fail a number of times, may run the check's SQL on the probe database it is given."""
@@ -470,7 +474,9 @@ class Target(Recorder):
         self.cost = float(spec.get("cost", 0))
         self.clock = recorders.clock(spec["clock"]) if spec.get("clock") else None
         self.fail_times = int(spec.get("fail_times", 0))
-        self.exception = EXCEPTIONS[spec.get("exception", "ConnectionError")]
+        name = spec.get("exception", "ConnectionError")
+        # A Ctrl-C is raised in the student's process only: here it is an ordinary exception.
+        self.exception = TargetInterrupt if name == INTERRUPT else EXCEPTIONS[name]
         self.sql = list(spec.get("sql") or [])
         self.fail_after_sql = bool(spec.get("fail_after_sql"))
 
@@ -580,8 +586,8 @@ class Recorders:
                 )
             return reply
         except Exception as exc:  # noqa: BLE001 (the probe's failure is the stub's exception)
-            name = type(exc).__name__
-            if name not in EXCEPTIONS and name != "ProbeLimitError":
+            name = INTERRUPT if isinstance(exc, TargetInterrupt) else type(exc).__name__
+            if name not in EXCEPTIONS and name not in ("ProbeLimitError", INTERRUPT):
                 name = "RuntimeError"
             return {"ok": False, "error": name, "message": str(exc)[:300]}
 

@@ -36,6 +36,15 @@ EXCEPTIONS = {
 }
 
 
+# What a check's target may raise beyond EXCEPTIONS: Ctrl-C, which `except Exception` misses.
+INTERRUPT = "KeyboardInterrupt"
+
+
+class ProbeInterrupt(KeyboardInterrupt):
+    """The KeyboardInterrupt a check's target raises on purpose (a Ctrl-C in the middle of the
+    work), so that a wrapper's `finally` or `except BaseException` is tested at that boundary."""
+
+
 class ProbeLimitError(UserError, RuntimeError):
     """A probe refused to go on: the answer read far more than the question allows."""
 
@@ -64,6 +73,8 @@ def ask(probe: str, method: str, *args: Any) -> Any:
     if reply.get("ok") is True:
         return reply.get("value")
     name = str(reply.get("error", "RuntimeError"))
+    if name == INTERRUPT:
+        raise ProbeInterrupt(str(reply.get("message", "interrupted")))
     cls = ProbeLimitError if name == "ProbeLimitError" else EXCEPTIONS.get(name, RuntimeError)
     raise cls(str(reply.get("message", "the probe refused the call")))
 

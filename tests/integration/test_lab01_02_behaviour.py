@@ -351,6 +351,48 @@ def test_decorate_reports_the_wrapper_and_each_step():
     assert got["probes"]["target"]["calls"] == [[[1, 2], {}], [[3], {"k": 4}]]
 
 
+def test_a_target_can_raise_keyboard_interrupt_in_the_students_process_only():
+    def guarded(log):
+        def decorate(fn):
+            def wrapper(*args):
+                try:
+                    return fn(*args)
+                except Exception:
+                    log("caught an Exception")  # a Ctrl-C is no Exception: never logged
+                    raise
+                finally:
+                    log("finally")
+
+            return wrapper
+
+        return decorate
+
+    target = probes.target(name="work", fail_times=1, exception="KeyboardInterrupt")
+    got = probes.probe_decorate(
+        student_with(guarded=guarded),
+        "guarded",
+        target,
+        [{"args": []}, {"args": []}],
+        probes.log(),
+    )
+    assert got["steps"][0]["raised"] == "KeyboardInterrupt"
+    assert "value" in got["steps"][1]
+    assert got["probes"]["log"]["records"] == ["finally", "finally"]
+
+
+def test_a_script_can_pass_the_same_database_again():
+    db = probes.database(tables={"t": {"columns": [["x", "INTEGER"]], "rows": [[1], [2]]}})
+    got = probes.probe_decorate(
+        student_with(plain=lambda fn: fn),
+        "plain",
+        probes.target(name="write", sql=["INSERT INTO t VALUES (3)"]),
+        [{"args": [db]}, {"args": [probes.same_database()]}],
+        factory=False,
+    )
+    assert [s["value"]["call"] for s in got["steps"]] == [1, 2]
+    assert got["probes"]["db"]["executed"] == ["INSERT INTO t VALUES (3)"] * 2
+
+
 def test_a_fake_clock_is_shared_by_sleep_work_and_script_steps():
     def timer(clock, sleep):
         def decorate(fn):

@@ -1,4 +1,4 @@
-"""Hidden checks of question 2 (`timed`): failed calls are timed too."""
+"""Hidden checks of question 2 (`timed`): failed calls are timed too, a KeyboardInterrupt too."""
 
 import math
 
@@ -23,4 +23,19 @@ def test_reports_failed_calls_too(student):
     )
     assert all(r[0] == "sync_calendar" and math.isclose(r[1], 0.75) for r in records), (
         "the reported names or durations are not right"
+    )
+    # "Whether it returned or raised": a Ctrl-C (KeyboardInterrupt, no Exception) raises too.
+    target = probes.target(
+        name="import_ical", cost=0.5, clock="clock", fail_times=1, exception="KeyboardInterrupt"
+    )
+    got = probes.probe_decorate(
+        student, "timed", target, [{"args": []}], probes.clock(), probes.log()
+    )
+    assert got["steps"][0].get("raised") == "KeyboardInterrupt", (
+        "a call interrupted by Ctrl-C should still propagate its KeyboardInterrupt"
+    )
+    records = got["probes"]["log"]["records"]
+    assert [r[0] for r in records] == ["import_ical"] and math.isclose(records[0][1], 0.5), (
+        "a call interrupted by Ctrl-C (a KeyboardInterrupt, which is no Exception) was not "
+        "reported once with its duration: report after any raise, not only after an Exception"
     )

@@ -1,4 +1,5 @@
-"""Hidden checks of question 4 (`transactional`): arguments, name, and a failure mid-way."""
+"""Hidden checks of question 4 (`transactional`): arguments, name, a failure mid-way, and a
+KeyboardInterrupt mid-way."""
 
 from prodev import probes
 from prodev.checking import check
@@ -43,4 +44,24 @@ def test_passes_arguments_and_undoes_partial_work(student):
     assert got["steps"][0].get("raised") == "KeyError", "the function's exception was not re-raised"
     assert got["probes"]["db"]["tables"]["reviews"] == TABLES["reviews"]["rows"], (
         "a failed call's delete was not undone"
+    )
+
+    # "If the function raises": a Ctrl-C too. The first call is interrupted after its delete;
+    # the second runs the same delete and returns, so exactly one delete is committed.
+    interrupted = probes.target(
+        name="moderate",
+        sql=["DELETE FROM reviews WHERE rating < 3"],
+        fail_times=1,
+        exception="KeyboardInterrupt",
+    )
+    db = probes.database(tables=TABLES, snapshot=["reviews"])
+    script = [{"args": [db]}, {"args": [probes.same_database()]}]
+    got = probes.probe_decorate(student, "transactional", interrupted, script, factory=False)
+    first, second = got["steps"]
+    assert first.get("raised") == "KeyboardInterrupt", (
+        "a Ctrl-C (KeyboardInterrupt) in the function was not re-raised"
+    )
+    assert "value" in second and got["probes"]["db"]["tables"]["reviews"] == [[1, 4], [2, 5]], (
+        "after a call interrupted by Ctrl-C (a KeyboardInterrupt, which is no Exception), the "
+        "next call's writes were not committed: roll back whatever the function raises"
     )

@@ -1,4 +1,5 @@
-"""Hidden checks of question 5 (`cached`): invalidation, clearing, and failures."""
+"""Hidden checks of question 5 (`cached`): invalidation, clearing, expiry at exactly ttl, and
+failures."""
 
 from prodev import probes
 from prodev.checking import check
@@ -27,6 +28,16 @@ def test_invalidate_and_clear(student):
     assert _calls(got) == [[1], [2], [1], [2]], (
         f"the function ran for {_calls(got)}: invalidate(1) should forget only the entry for 1, "
         "and clear() every entry"
+    )
+    # "Less than ttl seconds ago": a result exactly ttl seconds old is stale.
+    script = [{"args": [4]}, {"advance": 29.5}, {"args": [4]}, {"advance": 0.5}, {"args": [4]}]
+    got = probes.probe_decorate(
+        student, "cached", probes.target(name="price_quote"), script, 30, probes.clock()
+    )
+    assert len(_calls(got)) == 2, (
+        "a result stored exactly ttl seconds earlier was returned (or one stored less than ttl "
+        "seconds earlier was not): a stored result is fresh only while it is less than ttl "
+        "seconds old"
     )
 
 

@@ -1,4 +1,5 @@
-"""Question 1, hidden: mutants of nights() and a rewritten correct nights()."""
+"""Question 1, hidden: mutants of nights() (a zero-night stay, reversed dates, a stay across the
+end of a month) and a rewritten correct nights()."""
 
 import pytest
 
@@ -52,5 +53,9 @@ def test_catches_accepting_reversed_dates(student, reference):
 @check("q1", points=1)
 def test_passes_a_rewritten_nights(student, reference):
     variant = mutate(reference, (DAYS, "return check_out.toordinal() - check_in.toordinal()"))
-    mutant = mutate(reference, (DAYS, DAYS + " + 1"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)
+    # Right inside a month, wrong across its end: the stay the question names.
+    mutant = mutate(reference, (DAYS, "return check_out.day - check_in.day"))
+    assert_accepts(
+        student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE,
+        mutant_is="a nights() that is wrong for stays across the end of a month",
+    )  # fmt: skip

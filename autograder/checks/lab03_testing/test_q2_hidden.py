@@ -1,4 +1,5 @@
-"""Question 2, hidden: mutants of nightly_rate() and a rewritten correct nightly_rate()."""
+"""Question 2, hidden: mutants of nightly_rate() (a weekend of the wrong nights, a fixed uplift)
+and a rewritten correct nightly_rate()."""
 
 import pytest
 
@@ -48,5 +49,10 @@ def test_passes_a_rewritten_nightly_rate(student, reference):
         reference,
         ("if night.weekday() in WEEKEND_NIGHTS:", 'if night.strftime("%w") in ("5", "6"):'),
     )
-    mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (5, 6)"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)
+    # "Every day of a week": a weekend that starts on Thursday night is caught only there
+    # (Saturday and Sunday, the public check's mutant, is caught on Friday or Sunday).
+    mutant = mutate(reference, ("WEEKEND_NIGHTS = (4, 5)", "WEEKEND_NIGHTS = (3, 4, 5)"))
+    assert_accepts(
+        student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE,
+        mutant_is="a nightly_rate() with one weekend night too many",
+    )  # fmt: skip

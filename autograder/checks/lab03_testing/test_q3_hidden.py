@@ -1,4 +1,5 @@
-"""Question 3, hidden: mutants of stay_price() and a rewritten correct stay_price()."""
+"""Question 3, hidden: mutants of stay_price() (each discount boundary moved: 6, 27 and 28 nights;
+the guest fee, the guest limit, rounding) and a rewritten correct stay_price()."""
 
 import pytest
 
@@ -17,6 +18,17 @@ def reference() -> str:
 @check("q3", points=1)
 def test_catches_a_monthly_discount_from_29_nights(student, reference):
     mutant = mutate(reference, ("if count >= 28:", "if count > 28:"))
+    assert_catches(
+        student,
+        SUITE,
+        MODULE,
+        reference,
+        mutant,
+        "a stay_price() with a boundary of the long-stay discount moved",
+        fixture=FIXTURE,
+    )
+    # The hint's other boundary below each discount: 6 nights (no weekly discount yet).
+    mutant = mutate(reference, ("elif count >= 7:", "elif count >= 6:"))
     assert_catches(
         student,
         SUITE,
@@ -94,5 +106,9 @@ def test_passes_a_rewritten_stay_price(student, reference):
             "    subtotal -= subtotal * discount\n",
         ),
     )
-    mutant = mutate(reference, ("elif count >= 7:", "elif count > 7:"))
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)
+    # 27 nights: still the weekly discount (the public check's mutant moves the 7).
+    mutant = mutate(reference, ("if count >= 28:", "if count >= 27:"))
+    assert_accepts(
+        student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE,
+        mutant_is="a stay_price() with a boundary of the long-stay discount moved",
+    )  # fmt: skip

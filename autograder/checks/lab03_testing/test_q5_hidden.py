@@ -1,4 +1,5 @@
-"""Question 5, hidden: mutants of RatesClient and a rewritten correct RatesClient."""
+"""Question 5, hidden: mutants of RatesClient (floats, 404 taken for an outage, a server error
+swallowed, no server answering) and a rewritten correct RatesClient."""
 
 import pytest
 
@@ -76,11 +77,13 @@ def test_passes_a_rewritten_rates_client(student, reference):
             "            with urllib.request.urlopen(request, timeout=self.timeout) as response:",
         ),
     )
+    # "Or when no server answers": the connection error escapes instead of RatesUnavailable
+    # (the public check's mutant swaps the pair).
     mutant = mutate(
         reference,
-        (
-            'path = f"/rates/{urllib.parse.quote(base)}/{urllib.parse.quote(quote)}"',
-            'path = f"/rates/{urllib.parse.quote(quote)}/{urllib.parse.quote(base)}"',
-        ),
+        ('raise RatesUnavailable(f"the rates service did not answer: {exc}") from None', "raise"),
     )
-    assert_accepts(student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE)
+    assert_accepts(
+        student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE,
+        mutant_is="a RatesClient that lets a connection error escape when no server answers",
+    )  # fmt: skip

@@ -66,6 +66,21 @@ ROWS = [
         "name",
         "a property with no name",
     ),
+    # "Every column required" where a CHECK also applies: a CHECK lets NULL through.
+    (
+        "properties",
+        {**FLAT, "property_id": 75, "price_per_night": None},
+        "not_null",
+        "price_per_night",
+        "a property with no price (NULL passes a CHECK)",
+    ),
+    (
+        "properties",
+        {**FLAT, "property_id": 76, "max_guests": None},
+        "not_null",
+        "max_guests",
+        "a property with no max_guests (NULL passes a CHECK)",
+    ),
 ]
 
 

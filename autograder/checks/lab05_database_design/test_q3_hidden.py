@@ -40,6 +40,20 @@ ROWS = [
     ),
     (
         "bookings",
+        {**STAY, "booking_id": 304, "total_price": None},
+        "not_null",
+        "total_price",
+        "a booking with no total_price (NULL passes a CHECK)",
+    ),
+    (
+        "bookings",
+        {**STAY, "booking_id": 305, "end_date": None},
+        "not_null",
+        "end_date",
+        "a booking with no end_date (NULL passes the CHECK on the dates)",
+    ),
+    (
+        "bookings",
         {**STAY, "booking_id": 303, "guest_id": 99},
         "foreign_key",
         "guest_id",

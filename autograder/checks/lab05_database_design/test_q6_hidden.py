@@ -1,5 +1,5 @@
-"""Question 6, hidden: cancelled and pending stays, stays inside others, updates, and two
-bookings written at the same moment."""
+"""Question 6, hidden: cancelled and pending stays, stays inside others, a stay with no status,
+updates, and two bookings written at the same moment."""
 
 from prodev.checking import check
 from prodev.kits import pgscratch
@@ -42,6 +42,11 @@ ROWS = [
         (27, 8, 8, "2026-02-02", "2026-02-04", "confirmed"),
         True,
         "a stay on the nights of a cancelled one only",
+    ),
+    (
+        (28, 8, 9, "2026-02-03", "2026-02-05", None),
+        False,
+        "a stay with no status (NULL) on nights that are taken",
     ),
 ]
 # (statement, should_go_through, description), run after ROWS.

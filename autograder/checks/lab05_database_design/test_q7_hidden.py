@@ -1,5 +1,5 @@
 """Question 7, hidden: two redemptions of a voucher's last use at the same moment, from two
-sessions; and a voucher with no use left from the start."""
+sessions; and a voucher with no use left from the start (nothing changes, nothing raised)."""
 
 from prodev.checking import check
 from prodev.kits import pgscratch
@@ -28,7 +28,11 @@ def test_last_use_redeemed_twice_at_once(student):
 def test_a_voucher_with_no_use_left(student):
     text = statement(student)
     with vouchers({"USED": 0}) as database:
-        redeem(database, text, "USED", 20)
+        problem = redeem(database, text, "USED", 20)
         assert state(database, "USED") == (0, 0), (
             "a voucher with no use left was redeemed (or its uses went below zero)"
+        )
+        assert problem is None, (
+            "redeeming a voucher with no use left raised an error: it should change nothing and "
+            "raise nothing"
         )
