@@ -1,4 +1,4 @@
-"""Hidden checks of question 1 (`logged`): failures are logged and re-raised."""
+"""Hidden checks of question 1 (`logged`): failures are logged and re-raised, a Ctrl-C too."""
 
 from prodev import probes
 from prodev.checking import check
@@ -29,4 +29,17 @@ def test_logs_and_reraises_errors(student):
     )
     assert records[1] == {"function": "refund", "args": [9], "kwargs": {}, "result": None}, (
         "the record of a call returning None is not right"
+    )
+    # "after the function ... raises": a Ctrl-C (KeyboardInterrupt, which is no Exception) too.
+    target = probes.target(
+        name="import_ical", fail_times=1, exception="KeyboardInterrupt", returns=None
+    )
+    got = probes.probe_decorate(student, "logged", target, [{"args": [3]}], probes.log())
+    assert got["steps"][0].get("raised") == "KeyboardInterrupt", (
+        "a call interrupted by Ctrl-C should still propagate its KeyboardInterrupt"
+    )
+    records = got["probes"]["log"]["records"]
+    assert len(records) == 1 and records[0].get("error") == "KeyboardInterrupt", (
+        "a call interrupted by Ctrl-C (a KeyboardInterrupt, which is no Exception) was not "
+        "logged as a failed call"
     )
