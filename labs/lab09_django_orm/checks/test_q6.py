@@ -1,45 +1,83 @@
-"""Question 6: faithful_reviewers with Exists and Subquery, in one query."""
+"""Question 6: a data migration that adds a required display_name, run forward and back in the
+checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`."""
 
-from prodev.checking import check, fingerprint
-from prodev.probes.orm import orm_call
+import duckdb
 
-# (min_stays, number of guests, fingerprints of the ordered rows without and with last_city) on
-# the public dataset
-CASES = [
-    (1, 134, ("8008ddb3c158b2a6", "8433e401e656c31d")),
-    (3, 35, ("e81dbdcdd5175fd4", "f3b059fd4f459abd")),
+from prodev.checking import check
+from prodev.kits.datamigration import run_migration
+
+# Members whose names are missing in the ways the question names, beside the dataset's own.
+PLANTED = [
+    [900_001, None, "Okafor", "ada.okafor@mail.example"],
+    [900_002, "Lena", "", "lena@mail.example"],
+    [900_003, None, None, "no.name@mail.example"],
+    [900_004, "", "", "blank@mail.example"],
 ]
 
 
-def rows_of(student, dataset, min_stays):
-    call = orm_call(student, "faithful_reviewers", dataset, min_stays, writes=False)
-    got = call.result()
-    assert isinstance(got, list) and all(isinstance(r, list) and len(r) == 4 for r in got), (
-        "faithful_reviewers should return a list of [user_id, email, stays, last_city] rows"
+def members(dataset, limit: int) -> list[list]:
+    con = duckdb.connect(str(dataset), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT user_id, first_name, last_name, email FROM users ORDER BY user_id LIMIT ?",
+            [limit],
+        ).fetchall()
+    finally:
+        con.close()
+    return [list(r) for r in rows] + PLANTED
+
+
+def run(student, dataset):
+    rows = members(dataset, 40)
+    return rows, run_migration(student, student.value("display_name_migration"), rows)
+
+
+def step_failed(run, step: str, what: str) -> str | None:
+    done = run.step(step)
+    if done.get("exit") == 0:
+        return None
+    return f"{what} failed: {done.get('error') or 'no error message'}"
+
+
+@check("q6", points=1)
+def test_forward_fills_every_member(student, stayhub):
+    rows, done = run(student, stayhub)
+    failed = step_failed(done, "forward", "`migrate accounts` (forward)")
+    assert failed is None, failed
+    after = done.table("after_forward")
+    assert "display_name" in after["columns"], "after the migration there is no display_name column"
+    assert after["columns"]["display_name"], (
+        "display_name still accepts NULL after the migration: the model's field is required"
     )
-    return call, got
+    wrong = done.wrong_names(rows)
+    planted = [r[0] for r in PLANTED]
+    assert not [w for w in wrong if w not in planted], (
+        f"{len(wrong)} of {len(rows)} members got a display_name that is not right, members with "
+        "both names among them: look at how the names are joined"
+    )
+    assert not wrong, (
+        f"{len(wrong)} of the {len(PLANTED)} members with a NULL or empty name got a display_name "
+        "that is not right: leave a missing name out, and with neither use the email's part "
+        "before the '@'"
+    )
 
 
 @check("q6", points=1)
-def test_guests_and_their_latest_city(student, stayhub):
-    for min_stays, count, digest in CASES:
-        _, got = rows_of(student, stayhub, min_stays)
-        assert len(got) == count, (
-            f"faithful_reviewers({min_stays}) returns {len(got)} guests; expected {count}: only "
-            "confirmed bookings count, each of them needs a review, and a guest needs at least "
-            "min_stays of them"
-        )
-        assert fingerprint([r[:3] for r in got], ordered=True) == digest[0], (
-            f"faithful_reviewers({min_stays}) returns the right number of guests but not the "
-            "right ones, a wrong number of stays, or not ordered by stays then user_id"
-        )
-        assert fingerprint(got, ordered=True) == digest[1], (
-            f"faithful_reviewers({min_stays}) has the right guests but a wrong last_city: it is "
-            "the city of the latest confirmed stay (latest start_date, then highest booking_id)"
-        )
+def test_backward_restores_the_table(student, stayhub):
+    _, done = run(student, stayhub)
+    failed = step_failed(done, "backward", "`migrate accounts 0001` (backward)")
+    assert failed is None, failed
+    before, after = done.table("before"), done.table("after_backward")
+    assert "display_name" not in after["columns"], "going back left the display_name column"
+    assert after["applied"] == ["0001_initial"], "going back should leave only 0001_initial applied"
+    assert after["rows"] == before["rows"], "going back changed the members' other columns"
 
 
 @check("q6", points=1)
-def test_one_query(student, stayhub):
-    call, got = rows_of(student, stayhub, 2)
-    call.within_budget(1, f"faithful_reviewers(2), for {len(got)} guests")
+def test_makemigrations_finds_nothing_to_do(student, stayhub):
+    _, done = run(student, stayhub)
+    assert done.step("drift").get("exit") == 0, (
+        "`makemigrations accounts --check` finds changes to make: the state your migration leaves "
+        "is not the model's (is display_name a CharField(max_length=201) that is not null, in the "
+        "end?), or the migration could not be loaded"
+    )
