@@ -37,7 +37,7 @@ def test_unseen_members(student, stayhub_unseen):
     assert done.step("forward").get("exit") == 0, "on other members, migrating forward failed"
     after = done.table("after_forward")
     assert after["columns"].get("display_name") is True, (
-        "on other members, display_name is missing or still accepts NULL after the migration"
+        "on other members, the new column is missing or still accepts NULL after the migration"
     )
     assert not done.wrong_names(rows), (
         "on other members, some display names are not right: look at names that are NULL, "
