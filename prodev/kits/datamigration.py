@@ -82,6 +82,22 @@ class Member(models.Model):
         db_table = "members"
 """
 
+# The table as the model makes it (the grader's own 0002, adding the field straight away to an
+# empty table): the schema a student's migration must leave, compared column by column.
+TARGET = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+    operations = [
+        migrations.AddField(
+            "member", "display_name", models.CharField(max_length=201, default=""),
+            preserve_default=False,
+        ),
+    ]
+"""
+
 # Runs one management command in the scratch project; its exit status is the command's verdict.
 COMMAND = (
     "import sys, django; django.setup(); "
@@ -176,6 +192,21 @@ def _observe(database: Path) -> dict[str, Any]:
             "applied": applied}  # fmt: skip
 
 
+def _schema(database: Path) -> list[Any]:
+    """The members table's columns (name, type, NOT NULL, default, key) and its indexes (unique,
+    columns), as SQLite describes them."""
+    con = sqlite3.connect(database)
+    try:
+        columns = [list(r[1:]) for r in con.execute("PRAGMA table_info(members)")]
+        indexes = sorted(
+            [bool(r[2]), [c[2] for c in con.execute(f"PRAGMA index_info('{r[1]}')")]]
+            for r in con.execute("PRAGMA index_list(members)")
+        )
+    finally:
+        con.close()
+    return [columns, indexes]
+
+
 def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, dict[str, Any]]:
     """The job: build the project, load the rows, then forward, backward and the drift check."""
     if namespace is None:
@@ -200,9 +231,17 @@ def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[i
         report: dict[str, Any] = {"before": _observe(database)}
         report["forward"] = _step(project, migration, "migrate", APP, "--no-input")
         report["after_forward"] = _observe(database)
+        report["schema_forward"] = _schema(database)
         report["backward"] = _step(project, migration, "migrate", APP, "0001", "--no-input")
         report["after_backward"] = _observe(database)
         report["drift"] = _step(project, migration, "makemigrations", APP, "--check", "--dry-run")
+        # What the model's table looks like, built by the grader's own migration: the exit
+        # status above comes from a process that loaded the student's module, this does not.
+        model = project / "model"
+        model.mkdir()
+        if _step(model, TARGET, "migrate", APP, "--no-input")["exit"] != 0:
+            return 1, {"setup": {"error": "the model's own table could not be built"}}
+        report["schema_model"] = _schema(model / "scratch.sqlite3")
     return 0, report
 
 
@@ -223,6 +262,12 @@ class MigrationRun:
 
     def table(self, name: str) -> dict[str, Any]:
         return self.report.get(name) or {"columns": {}, "names": [], "rows": [], "applied": []}
+
+    @property
+    def schema_matches_the_model(self) -> bool:
+        """The table after the forward step is the one the model makes (types, NOT NULL,
+        defaults, indexes), as the job read it from the database."""
+        return self.report.get("schema_forward") == self.report.get("schema_model")
 
     def wrong_names(self, rows: Sequence[Sequence[Any]]) -> list[int]:
         """Ids of members whose display_name after the forward step is not the rule's."""

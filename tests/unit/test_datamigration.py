@@ -45,6 +45,7 @@ def test_a_sound_migration_goes_forward_back_and_leaves_no_drift():
     assert forward["applied"] == ["0001_initial", "0002_member_display_name"]
     assert "display_name" not in report["after_backward"]["columns"]
     assert report["after_backward"]["rows"] == report["before"]["rows"]
+    assert report["schema_forward"] == report["schema_model"]
 
 
 def test_a_backfill_without_reverse_cannot_go_back_and_a_nullable_end_drifts():
@@ -57,3 +58,4 @@ def test_a_backfill_without_reverse_cannot_go_back_and_a_nullable_end_drifts():
     _, report = run_migration_job({"migration": nullable, "rows": ROWS}, {})
     assert report["after_forward"]["columns"]["display_name"] is False
     assert report["drift"]["exit"] != 0
+    assert report["schema_forward"] != report["schema_model"]  # seen without the student's code

@@ -81,3 +81,7 @@ def test_makemigrations_finds_nothing_to_do(student, stayhub):
         "is not the model's (is display_name a CharField(max_length=201) that is not null, in the "
         "end?), or the migration could not be loaded"
     )
+    assert done.schema_matches_the_model, (
+        "the members table after your migration is not the one the model makes: a column's "
+        "type or NOT NULL, or an index, differs"
+    )
