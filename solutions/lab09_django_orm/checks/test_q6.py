@@ -27,9 +27,19 @@ def members(dataset, limit: int) -> list[list]:
     return [list(r) for r in rows] + PLANTED
 
 
+# The last run, by migration text and rows: the three checks judge one run (the job is
+# deterministic, and building the project costs seconds), not three.
+_last: dict = {}
+
+
 def run(student, dataset):
     rows = members(dataset, 40)
-    return rows, run_migration(student, student.value("display_name_migration"), rows)
+    text = student.value("display_name_migration")
+    key = (text, repr(rows))
+    if key not in _last:
+        _last.clear()
+        _last[key] = run_migration(student, text, rows)
+    return rows, _last[key]
 
 
 def step_failed(run, step: str, what: str) -> str | None:
