@@ -84,7 +84,7 @@ def default_registry() -> Registry:
     """The process-wide registry with the course's decoders and ops installed."""
     global _default
     if _default is None:
-        from prodev.kits import dockerfiles, scratchjob, workflows
+        from prodev.kits import datamigration, dockerfiles, scratchjob, workflows
         from prodev.probes import ops, stubs, suites
 
         registry = Registry()
@@ -96,6 +96,7 @@ def default_registry() -> Registry:
         for name, op in ops.OPS.items():
             registry.register_op(name, op)
         jobs = {**suites.JOBS, **scratchjob.JOBS, **dockerfiles.JOBS, **workflows.JOBS}
+        jobs.update(datamigration.JOBS)
         for name, job in jobs.items():
             registry.register_job(name, job)
         registry.register_op(FRESH_OP, _fresh_in_process)

@@ -354,6 +354,49 @@ FORGERIES = [
         "_registry().register_op('orm_race', _one_by_one)\n",
         label="one_by_one",
     ),
+    # ---- lab 09 q7: a count made up in the student's process is ignored here too ----
+    Forgery(
+        "lab09_django_orm",
+        "q7",
+        "q7_query_per_guest.py",
+        _IMPORT + "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_orm = _registry().ops['orm_call']\n"
+        "def _forged_orm(namespace, request, decode):\n"
+        "    answer = _real_orm(namespace, request, decode)\n"
+        "    answer.update(queries=1, statements=1, sql=[])\n"
+        "    return answer\n"
+        "_registry().register_op('orm_call', _forged_orm)\n",
+    ),
+    # ---- lab 09 q6: the migration text is run by a fresh job, not the notebook; a migration
+    # that rewrites the scratch project's models to its own nullable state when imported, and
+    # one that ends `makemigrations --check` with status 0, gain nothing: the grader's files are
+    # written again before each step, and the job compares the table with the model's own. ----
+    Forgery(
+        "lab09_django_orm",
+        "q6",
+        "q6_stays_nullable.py",
+        "display_name_migration = display_name_migration.replace(\n"
+        "    'from django.db import migrations, models\\n',\n"
+        "    'from django.db import migrations, models\\nimport pathlib\\n'\n"
+        "    '_m = pathlib.Path(__file__).parents[1] / \"models.py\"\\n'\n"
+        "    '_m.write_text(_m.read_text().replace(\"max_length=201)\", '\n"
+        "    '\"max_length=201, null=True)\"))\\n',\n"
+        "    1,\n"
+        ")\n",
+        label="models_rewritten",
+    ),
+    Forgery(
+        "lab09_django_orm",
+        "q6",
+        "q6_other_max_length.py",
+        "display_name_migration = display_name_migration.replace(\n"
+        "    'from django.db import migrations, models\\n',\n"
+        "    'from django.db import migrations, models\\nimport os, sys\\n'\n"
+        "    'if \"makemigrations\" in sys.argv:\\n    os._exit(0)\\n',\n"
+        "    1,\n"
+        ")\n",
+        label="check_exits_0",
+    ),
     # ---- lab 09: the server's own password, read from the data folder, wipes the count ----
     Forgery(
         "lab09_django_orm",

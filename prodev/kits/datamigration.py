@@ -1,0 +1,298 @@
+"""A student's Django data migration, run forward and backward in a scratch project (lab 09).
+
+The answer is the text of a migration module. A check sends it, with the member rows to load,
+to a job (`MIGRATION_JOB`) that builds its own Django project in a temporary folder: settings, an
+`accounts` app whose models are the grader's (the field the migration must add included), the
+grader's `0001_initial`, then the student's `0002`. Each step runs `manage.py`-style in a
+subprocess: migrate to 0001 (the grader's own code), load the rows, migrate forward, migrate back
+to 0001, and `makemigrations --check`. The student's code runs only in those subprocesses; the
+job itself reads the SQLite database after each step and reports what it found, with each step's
+exit status. In grading the job is a fresh child of the sandbox's warm parent, made undumpable so
+the subprocesses cannot reach into it; the grader files are written again before every step, so
+a step cannot rewrite the models or the initial migration for the next one. In a self-check the
+same job runs in the student's own process.
+
+Why SQLite and not the course's PostgreSQL: the job runs after the notebook's process has ended,
+and the notebook's process is what forwards the grader's PostgreSQL into the sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIGRATION_JOB = "data_migration"
+FRESH_OP = "fresh"  # prodev.runtime.registry.FRESH_OP (the registry imports this module)
+STEP_SECONDS = 60
+APP = "accounts"
+STUDENT_FILE = "0002_member_display_name.py"
+
+SETTINGS = """
+SECRET_KEY = "scratch"
+INSTALLED_APPS = ["accounts"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "scratch.sqlite3"}}
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+"""
+
+# The members table before the migration: imported accounts may lack their names.
+INITIAL = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Member",
+            fields=[
+                ("user_id", models.AutoField(primary_key=True, serialize=False)),
+                ("first_name", models.CharField(max_length=100, null=True, blank=True)),
+                ("last_name", models.CharField(max_length=100, null=True, blank=True)),
+                ("email", models.CharField(max_length=254, unique=True)),
+            ],
+            options={"db_table": "members"},
+        ),
+    ]
+"""
+
+# The model after the change: what `makemigrations --check` compares the migrations with.
+MODELS = """
+from django.db import models
+
+
+class Member(models.Model):
+    user_id = models.AutoField(primary_key=True)
+    first_name = models.CharField(max_length=100, null=True, blank=True)
+    last_name = models.CharField(max_length=100, null=True, blank=True)
+    email = models.CharField(max_length=254, unique=True)
+    display_name = models.CharField(max_length=201)
+
+    class Meta:
+        db_table = "members"
+"""
+
+# The table as the model makes it (the grader's own 0002, adding the field straight away to an
+# empty table): the schema a student's migration must leave, compared column by column.
+TARGET = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+    operations = [
+        migrations.AddField(
+            "member", "display_name", models.CharField(max_length=201, default=""),
+            preserve_default=False,
+        ),
+    ]
+"""
+
+# Runs one management command in the scratch project; its exit status is the command's verdict.
+COMMAND = (
+    "import sys, django; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command(*sys.argv[1:])"
+)
+
+
+def display_name(first: str | None, last: str | None, email: str) -> str:
+    """The grader's rule: the names, stripped, the missing ones (NULL, empty, spaces) left out,
+    joined by one space; with neither, the email's part before the '@'."""
+    parts = [(p or "").strip() for p in (first, last)]
+    return " ".join(p for p in parts if p) or email.split("@", 1)[0]
+
+
+# ---- the job (where the student's migration runs) ---------------------------------------------
+
+
+def _write_project(project: Path, migration: str | None) -> None:
+    """(Re)write every file of the scratch project; the student's migration only if given."""
+    files = {
+        "scratch_settings.py": SETTINGS,
+        f"{APP}/__init__.py": "",
+        f"{APP}/models.py": MODELS,
+        f"{APP}/migrations/__init__.py": "",
+        f"{APP}/migrations/0001_initial.py": INITIAL,
+    }
+    if migration is not None:
+        files[f"{APP}/migrations/{STUDENT_FILE}"] = migration
+    for relative, text in files.items():
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for stale in (project / APP / "migrations").glob("*.py"):
+        if stale.name not in ("__init__.py", "0001_initial.py", STUDENT_FILE):
+            stale.unlink()  # a migration file a step wrote is not part of the answer
+    for cache in project.rglob("__pycache__"):
+        for compiled in cache.iterdir():
+            compiled.unlink()
+
+
+def _step(project: Path, migration: str | None, *command: str) -> dict[str, Any]:
+    """Run one management command in a subprocess; its exit status and last error line."""
+    _write_project(project, migration)
+    env = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin:/bin"]),
+        "PYTHONPATH": str(project),
+        "DJANGO_SETTINGS_MODULE": "scratch_settings",
+        "HOME": str(project),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", COMMAND, *command],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = child.communicate(timeout=STEP_SECONDS)
+    except subprocess.TimeoutExpired:
+        return {"exit": None, "error": f"did not finish in {STEP_SECONDS} s"}
+    finally:
+        # Nothing the step started may outlive it and change the database behind the next read.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    return {"exit": child.returncode, "error": lines[-1][:300] if lines else ""}
+
+
+def _observe(database: Path) -> dict[str, Any]:
+    """The members table as the database holds it: columns (name -> NOT NULL) and rows."""
+    con = sqlite3.connect(database)
+    try:
+        columns = {row[1]: bool(row[3]) for row in con.execute("PRAGMA table_info(members)")}
+        names = [c for c in ("user_id", "first_name", "last_name", "email", "display_name")
+                 if c in columns]  # fmt: skip
+        rows = con.execute(f"SELECT {', '.join(names)} FROM members ORDER BY user_id").fetchall()
+        applied = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM django_migrations WHERE app = ? ORDER BY id", [APP]
+            )
+        ]
+    finally:
+        con.close()
+    return {"columns": columns, "names": names, "rows": [list(r) for r in rows],
+            "applied": applied}  # fmt: skip
+
+
+def _schema(database: Path) -> list[Any]:
+    """The members table's columns (name, type, NOT NULL, default, key) and its indexes (unique,
+    columns), as SQLite describes them."""
+    con = sqlite3.connect(database)
+    try:
+        columns = [list(r[1:]) for r in con.execute("PRAGMA table_info(members)")]
+        indexes = sorted(
+            [bool(r[2]), [c[2] for c in con.execute(f"PRAGMA index_info('{r[1]}')")]]
+            for r in con.execute("PRAGMA index_list(members)")
+        )
+    finally:
+        con.close()
+    return [columns, indexes]
+
+
+def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, dict[str, Any]]:
+    """The job: build the project, load the rows, then forward, backward and the drift check."""
+    if namespace is None:
+        from prodev.kits.workflows import _undumpable
+
+        _undumpable()
+    migration = str(payload.get("migration") or "")
+    rows = [list(r) for r in payload.get("rows") or []]
+    with tempfile.TemporaryDirectory(prefix="scratch-migration-") as tmp:
+        project = Path(tmp)
+        database = project / "scratch.sqlite3"
+        initial = _step(project, None, "migrate", APP, "0001", "--no-input")
+        if initial["exit"] != 0:
+            return 1, {"setup": initial}
+        con = sqlite3.connect(database)
+        with con:
+            con.executemany(
+                "INSERT INTO members (user_id, first_name, last_name, email) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        con.close()
+        report: dict[str, Any] = {"before": _observe(database)}
+        report["forward"] = _step(project, migration, "migrate", APP, "--no-input")
+        report["after_forward"] = _observe(database)
+        report["schema_forward"] = _schema(database)
+        report["backward"] = _step(project, migration, "migrate", APP, "0001", "--no-input")
+        report["after_backward"] = _observe(database)
+        report["drift"] = _step(project, migration, "makemigrations", APP, "--check", "--dry-run")
+        # What the model's table looks like, built by the grader's own migration: the exit
+        # status above comes from a process that loaded the student's module, this does not.
+        model = project / "model"
+        model.mkdir()
+        if _step(model, TARGET, "migrate", APP, "--no-input")["exit"] != 0:
+            return 1, {"setup": {"error": "the model's own table could not be built"}}
+        report["schema_model"] = _schema(model / "scratch.sqlite3")
+    return 0, report
+
+
+JOBS = {MIGRATION_JOB: run_migration_job}
+
+
+# ---- the grader's side ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationRun:
+    """What the job observed: each step's exit status, and the table after each step."""
+
+    report: dict[str, Any]
+
+    def step(self, name: str) -> dict[str, Any]:
+        return self.report.get(name) or {}
+
+    def table(self, name: str) -> dict[str, Any]:
+        return self.report.get(name) or {"columns": {}, "names": [], "rows": [], "applied": []}
+
+    @property
+    def schema_matches_the_model(self) -> bool:
+        """The table after the forward step is the one the model makes (types, NOT NULL,
+        defaults, indexes), as the job read it from the database."""
+        return self.report.get("schema_forward") == self.report.get("schema_model")
+
+    def wrong_names(self, rows: Sequence[Sequence[Any]]) -> list[int]:
+        """Ids of members whose display_name after the forward step is not the rule's."""
+        table = self.table("after_forward")
+        if "display_name" not in table["names"]:
+            return [r[0] for r in rows]
+        at = table["names"].index("display_name")
+        got = {r[0]: r[at] for r in table["rows"]}
+        return [r[0] for r in rows if got.get(r[0]) != display_name(r[1], r[2], r[3])]
+
+
+def run_migration(student: Any, migration: Any, rows: Iterable[Sequence[Any]]) -> MigrationRun:
+    """Have the job run `migration` (the student's text) on `rows`; fail if it could not run."""
+    if not isinstance(migration, str) or not migration.strip():
+        raise AssertionError("the answer should be the text of a migration module, as a string")
+    if "raise NotImplementedError()" in migration:
+        raise AssertionError(
+            "not answered yet: replace `raise NotImplementedError()` with your migration"
+        )
+    payload = {"migration": migration, "rows": [list(r) for r in rows]}
+    reply = student.ask({"op": FRESH_OP, "job": MIGRATION_JOB, "payload": payload})
+    report = reply.get("report") if isinstance(reply, dict) else None
+    if reply.get("timed_out") or not isinstance(report, dict) or reply.get("exit") != 0:
+        raise AssertionError(
+            "the scratch project could not run your migration (it took too long, or the job "
+            "that runs it stopped)"
+        )
+    return MigrationRun(report)
