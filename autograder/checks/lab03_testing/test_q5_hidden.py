@@ -1,5 +1,6 @@
 """Question 5, hidden: mutants of RatesClient (floats, 404 taken for an outage, a server error
-swallowed, no server answering) and a rewritten correct RatesClient."""
+swallowed, no server answering, no time limit on a server that never answers) and a rewritten
+correct RatesClient."""
 
 import pytest
 
@@ -86,4 +87,19 @@ def test_passes_a_rewritten_rates_client(student, reference):
     assert_accepts(
         student, SUITE, MODULE, reference, variant, mutant, fixture=FIXTURE,
         mutant_is="a RatesClient that lets a connection error escape when no server answers",
+    )  # fmt: skip
+    # "Or when the server does not answer within `timeout`": without its time limit the client
+    # waits for ever on a server that accepts the connection and never answers. Only a test
+    # with such a server catches it (a closed port is refused at once, with or without a limit).
+    no_limit = mutate(
+        reference,
+        (
+            "with urllib.request.urlopen(self.base_url + path, timeout=self.timeout) as response:",
+            "with urllib.request.urlopen(self.base_url + path) as response:",
+        ),
+    )
+    assert_catches(
+        student, SUITE, MODULE, reference, no_limit,
+        "a RatesClient that waits for ever on a server that accepts and never answers",
+        fixture=FIXTURE,
     )  # fmt: skip
