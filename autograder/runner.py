@@ -44,7 +44,6 @@ from autograder.logs import SubmissionLog, submission_log
 from autograder.results.changes import (
     CHECKS_CHANGED,
     NEW,
-    SEED_LABEL,
     describe_change,
     lab_changed_labels,
     lab_changes,
@@ -134,13 +133,11 @@ def grading_key(lab: Lab, seed: int) -> str:
     return digest.hexdigest()
 
 
-def grading_files(lab: Lab, seed: int) -> dict[str, str]:
-    """A fingerprint per input of `grading_key` (the seed's too, so a change shows without the
-    seed itself): kept per key, so that a regrade can say which files changed."""
-    files = {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in
-             _grading_inputs(lab)}  # fmt: skip
-    files[SEED_LABEL] = hashlib.sha256(f"prodev hidden seed {seed}".encode()).hexdigest()
-    return files
+def grading_files(lab: Lab) -> dict[str, str]:
+    """A fingerprint per file that `grading_key` hashes, kept per key so that a regrade can say
+    which files changed. The seed has none: a hash of a small number gives the number away."""
+    return {label: hashlib.sha256(path.read_bytes()).hexdigest() for label, path in
+            _grading_inputs(lab)}  # fmt: skip
 
 
 @dataclass
@@ -476,7 +473,7 @@ class Grader:
             f"{of_shard}, {len(todo)} to grade{f' ({reasons})' if reasons else ''}, "
             f"{len(report.reused)} already graded"
         )
-        files = grading_files(self.lab, self.hidden_seed)
+        files = grading_files(self.lab)
         self._say_lab_changes(previous_documents, report.reasons, files)
         self._known_stops = {
             student: stops

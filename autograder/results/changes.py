@@ -16,8 +16,6 @@ RESUBMITTED = "resubmitted"
 CHECKS_CHANGED = "the lab's checks or hidden seed changed"
 ASKED = "asked for (--force or --student)"
 
-# The label of the hidden seed's fingerprint among a lab version's files.
-SEED_LABEL = "the hidden seed"
 # Beside a lab's results: one file per lab version graded (grading key -> file fingerprints).
 VERSIONS_FOLDER = "lab-versions"
 
@@ -99,9 +97,7 @@ def lab_changed_labels(results: Path, old_key: str, files: dict[str, str]) -> li
     if before is None:
         return None
     return [
-        label
-        for label in sorted(set(before) | set(files), key=lambda x: (x == SEED_LABEL, x))
-        if before.get(label) != files.get(label)
+        label for label in sorted(set(before) | set(files)) if before.get(label) != files.get(label)
     ]
 
 
@@ -120,4 +116,4 @@ def lab_changes(results: Path, old_key: str, files: dict[str, str]) -> str | Non
             changes.append(f"{label} added")
         else:
             changes.append(f"{label} changed")
-    return ", ".join(changes) or "no file changed (the results format did)"
+    return ", ".join(changes) or "no file changed, so the hidden seed (or the results format) did"

@@ -74,7 +74,10 @@ def test_no_file_appears_outside_the_results_folder(redteam):
     assert not list(root.rglob(f"*{marker}*"))
     results = sorted(p.name for p in (root / "results" / mc.LAB).iterdir())
     students = sorted([*ATTACKS, "aa_control", "zz_control", "blank"])
-    assert results == sorted([f"{s}.json" for s in students] + ["grades.csv"])
+    # lab-versions/: the grader's own fingerprints of the lab's files, for explaining regrades
+    assert results == sorted([f"{s}.json" for s in students] + ["grades.csv", "lab-versions"])
+    versions = list((root / "results" / mc.LAB / "lab-versions").iterdir())
+    assert len(versions) == 1 and re.fullmatch(r"[0-9a-f]{64}\.json", versions[0].name)
 
 
 def test_no_connection_reaches_the_grader_host(redteam):

@@ -10,12 +10,17 @@ def test_the_progress_line_says_the_time_left_at_the_pace_so_far():
 
 
 def test_a_regrade_names_the_files_that_changed_and_never_the_seed(tmp_path):
-    from autograder.results.changes import SEED_LABEL, lab_changes, save_lab_version
+    from autograder.results.changes import lab_changes, save_lab_version
 
-    before = {"source/lab.ipynb": "a", "hidden/test_q1.py": "b", SEED_LABEL: "s1"}
+    before = {"source/lab.ipynb": "a", "hidden/test_q1.py": "b"}
     save_lab_version(tmp_path, "k1", before)
-    after = {"source/lab.ipynb": "a", "hidden/test_q2.py": "c", SEED_LABEL: "s2"}
-    assert lab_changes(tmp_path, "k1", after) == (
-        "hidden/test_q1.py removed, hidden/test_q2.py added, the hidden seed changed"
+    after = {"source/lab.ipynb": "a", "hidden/test_q2.py": "c"}
+    assert (
+        lab_changes(tmp_path, "k1", after) == "hidden/test_q1.py removed, hidden/test_q2.py added"
+    )
+    # same files, another key: only the seed (or the results format) can have changed
+    assert lab_changes(tmp_path, "k1", before) == (
+        "no file changed, so the hidden seed (or the results format) did"
     )
     assert lab_changes(tmp_path, "unknown", after) is None
+    assert "seed" not in (tmp_path / "lab-versions" / "k1.json").read_text()
