@@ -19,6 +19,8 @@ QUERIES = [
     "SELECT DISTINCT city FROM users WHERE country = 'Kenya' ORDER BY city",
     "SELECT b.booking_id FROM bookings b JOIN payments p ON p.amount = b.total_price "
     "WHERE b.guest_id = 3",
+    # a full pass over a covering index: SCAN, yet not a full table scan
+    "SELECT count(*) FROM reviews WHERE property_id = 5",
 ]
 
 

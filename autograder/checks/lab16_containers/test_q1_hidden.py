@@ -1,5 +1,7 @@
 """Hidden checks of question 1: what the container runs as, and what its layers hold."""
 
+import re
+
 from prodev.checking import check
 from prodev.kits import dockerfiles
 
@@ -18,6 +20,14 @@ def test_runs_as_a_user_with_a_health_check_and_exec_form(student):
     words = [w for start in starts for w in (start.exec_form or [])]
     assert any(w.endswith("serve.py") for w in words), (
         "the image's ENTRYPOINT/CMD no longer starts serve.py"
+    )
+    health = _last(final, "HEALTHCHECK")
+    command = health.value if health else ""
+    programs = set(re.split(r"[\s\"',\[\]]+", command))
+    # The image has Python and no curl or wget; "localhost" may resolve to ::1, where the
+    # server does not listen.
+    assert not programs & {"curl", "wget"} and "127.0.0.1" in command and "/healthz" in command, (
+        "the HEALTHCHECK does not ask the health endpoint on 127.0.0.1 with a program the image has"
     )
 
 
