@@ -303,9 +303,21 @@ def test_ctrl_c_saves_what_was_graded_and_says_so_in_one_line(tmp_path, wait_unt
         assert sorted(r["student"] for r in csv.DictReader(handle)) == saved
 
 
-def test_a_regrade_for_changed_checks_does_not_run_a_looping_cell_again(mini_course: Path):
+def test_a_regrade_for_changed_checks_does_not_run_a_looping_cell_again(
+    mini_course: Path, monkeypatch
+):
     """A cell that ran past the time limit is not run again when only checks changed (it
     would use the whole limit again); it is when the limit grows or the notebook changes."""
+    from autograder.isolation.session import WorkerSlot
+
+    told: list[dict] = []  # the cells each run was told not to run, as the slot received them
+    run = WorkerSlot.run
+
+    def recording_run(self, cells, job_cells=None, stopped=None):
+        told.append(dict(stopped or {}))
+        return run(self, cells, job_cells, stopped=stopped)
+
+    monkeypatch.setattr(WorkerSlot, "run", recording_run)
     root = mini_course
     mc.submit(root, "ann")
     mc.submit(root, "lou", answers={"q2": "while True:\n    pass\n"})
@@ -316,12 +328,16 @@ def test_a_regrade_for_changed_checks_does_not_run_a_looping_cell_again(mini_cou
     hidden = root / "autograder" / "checks" / mc.LAB / "test_hidden.py"
     hidden.write_text(hidden.read_text() + "\n# reworded\n")
 
+    told.clear()
     again = grader(root, gradebook=False, limits=limits).grade(root / "submitted")
     lou_again = again.documents["lou"]
     assert sorted(again.graded) == ["ann", "lou"]
     notes = lou_again["notes"]
     assert any(n.startswith("not run again: q2 ran past the time limit") for n in notes)
-    assert lou_again["notebook_seconds"] < 4  # the loop was not run
+    # the loop was not run: the slot was told to skip exactly that cell (ann's run skips none)
+    assert sorted(len(t) for t in told) == [0, 1]
+    (skipped,) = [t for t in told if t]
+    assert list(skipped.values()) == ["ran past the notebook's time limit of 4 s"]
     assert lou_again["score"] == lou["score"] and lou_again["questions"] == lou["questions"]
     assert again.documents["ann"]["stopped_cells"] == {}
 
