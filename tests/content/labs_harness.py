@@ -8,9 +8,12 @@ its code cells with `prodev.runtime.notebook.run_cells` and then the public and 
 `prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
 A lab's variants are graded once per test session, side by side in a small process pool.
 
-Running a lab's cells takes a fraction of a second; its checks take most of the time. So a wrong
-answer is graded on its own question's checks only (`grade_wrong_answers`), and one pass over
-every question proves that wrong answers cost nothing elsewhere (`cross_checks`).
+Running a lab's cells takes a fraction of a second once a process has imported what they use
+(lab 04: 0.5 s); its checks take most of the time (lab 03: about a minute per pass). So a wrong
+answer is graded on its own question's checks only (`grade_wrong_answers`). That it costs nothing
+elsewhere is proven for each wrong answer from the same run (`moved_names`, `answer_reads`: see
+answer_independence.py) and sampled by one pass of every question's checks with the first wrong
+answer of every other question in place (`cross_checks`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import answer_independence as independence
 
 from autograder.config import hidden_seed
 
@@ -162,17 +167,34 @@ def cells_to_grade(nb: dict[str, Any]) -> list[str]:
     return code_to_run(nb)
 
 
+@dataclass(frozen=True)
+class Graded:
+    """A variant's check results, and what its notebook run left in the namespace."""
+
+    results: tuple[CheckResult, ...]
+    fingerprint: dict[str, str]  # name -> digest (answer_independence.fingerprint)
+    reads: dict[str, set[str]]  # question -> global names its answer's functions can read
+
+
 def grade(
     nb: dict[str, Any],
     workdir: Path,
     public_dir: Path,
     hidden_dir: Path | None,
     questions: Iterable[str] | None = None,
-) -> list[CheckResult]:
+) -> Graded:
     """Run the notebook's code cells, then its public and (if given) hidden checks; only the
     checks of `questions` if given."""
     execution = run_cells(cells_to_grade(nb), workdir)
+    namespace = execution.namespace
+    found = independence.fingerprint(namespace)
+    reads = {
+        q: independence.global_reads(namespace, independence.bound_names(cell_source(cell)))
+        for q, cell in answer_cells(nb).items()
+    }
     try:
+        if questions is not None and not questions:
+            return Graded((), found, reads)  # the cells only: what they leave in the namespace
         plugin = ChecksPlugin(
             InProcessStudent(execution.namespace),
             _dataset,
@@ -182,7 +204,7 @@ def grade(
             questions=questions,
         )
         paths = [public_dir] + ([hidden_dir] if hidden_dir and hidden_dir.is_dir() else [])
-        return run_checks(paths, plugin)
+        return Graded(tuple(run_checks(paths, plugin)), found, reads)
     finally:
         _close_sql_connections()
 
@@ -209,19 +231,17 @@ def _pool() -> ProcessPoolExecutor:
 
 def _grade_in_worker(
     lab_name: str, variant: str, answers: dict[str, str], questions: list[str] | None
-) -> tuple[CheckResult, ...]:
+) -> Graded:
     """Runs in a pool process: the reference (or, for "blank", the release) with `answers`
     (question -> wrong answer or rewrite file) swapped in, graded on `questions` (all if None)."""
     lab = Lab(lab_name)
     if variant == "blank":
         nb = read_notebook(lab.release)
-        return tuple(grade(nb, lab.release_dir, lab.layout.released_checks, lab.hidden_dir))
+        return grade(nb, lab.release_dir, lab.layout.released_checks, lab.hidden_dir)
     nb = read_notebook(lab.source)
     for question, path in answers.items():
         nb = with_answer(nb, question, Path(path).read_text(encoding="utf-8"))
-    return tuple(
-        grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions)
-    )
+    return grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions)
 
 
 def _submit(lab: str, variant: str, answers: dict[str, Path], questions=None) -> Future:
@@ -239,25 +259,21 @@ class CrossCheck:
 
 
 def cross_plan(lab_name: str) -> list[tuple[str, dict[str, Path]]]:
-    """Proof that a wrong answer costs points on its own question only, in one pass over the
-    checks per round: in round i, each question's checks run on the reference with the i-th
-    wrong answer of every other question swapped in, so every wrong answer sits beside every
-    other question's checks once. A question whose reference answer passes there lost nothing
-    to any of those wrong answers."""
+    """One pass over every question's checks, each run on the reference with the first wrong
+    answer of every other question swapped in (and none of the questions it builds on): a
+    question whose reference answer passes there lost nothing to any of those wrong answers.
+    Every other wrong answer is proven harmless from its own run (`moved_names`)."""
     lab = Lab(lab_name)
     wrong = wrong_answers_by_question(lab)
-    questions = sorted(answer_cells(read_notebook(lab.source)))
-    rounds = max((len(paths) for paths in wrong.values()), default=0)
     plan = []
-    for i in range(rounds):
-        for question in questions:
-            answers = {
-                q: paths[i]
-                for q, paths in wrong.items()
-                if q != question and q not in builds_on(lab_name, question) and i < len(paths)
-            }
-            if answers:
-                plan.append((question, answers))
+    for question in sorted(answer_cells(read_notebook(lab.source))):
+        answers = {
+            q: paths[0]
+            for q, paths in wrong.items()
+            if q != question and q not in builds_on(lab_name, question)
+        }
+        if answers:
+            plan.append((question, answers))
     return plan
 
 
@@ -267,6 +283,7 @@ class LabGrading:
     stays busy) the first time any of it is asked for."""
 
     reference: Future
+    reference_again: Future  # the reference's cells alone, run again: which names vary by run
     blank: Future
     wrong: dict[str, Future]  # wrong answer file name -> its own question's results
     rewrites: dict[str, Future]  # rewrite file name -> its own question's results
@@ -277,6 +294,7 @@ class LabGrading:
 def lab_grading(lab_name: str) -> LabGrading:
     lab = Lab(lab_name)
     reference = _submit(lab_name, "reference", {})
+    reference_again = _submit(lab_name, "reference", {}, [])
     wrong = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
              for p in lab.wrong_answers()}  # fmt: skip
     cross = [(q, answers, _submit(lab_name, "source", answers, [q]))
@@ -284,7 +302,7 @@ def lab_grading(lab_name: str) -> LabGrading:
     rewrites = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
                 for p in lab.rewrites()}  # fmt: skip
     blank = _submit(lab_name, "blank", {})
-    return LabGrading(reference, blank, wrong, rewrites, cross)
+    return LabGrading(reference, reference_again, blank, wrong, rewrites, cross)
 
 
 @functools.cache
@@ -295,28 +313,55 @@ def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
     name of a wrong answer in tests/fixtures/<lab>/wrong/, graded in a full run (every check).
     """
     if variant in ("reference", "blank"):
-        return getattr(lab_grading(lab_name), variant).result()
+        return getattr(lab_grading(lab_name), variant).result().results
     lab = Lab(lab_name)
     wrong = lab.wrong_dir / variant
-    return _submit(lab_name, "source", {question_of(wrong): wrong}).result()
+    return _submit(lab_name, "source", {question_of(wrong): wrong}).result().results
 
 
 def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
     """Wrong answer -> the results of its own question's checks (public and hidden)."""
-    return {name: future.result() for name, future in lab_grading(lab_name).wrong.items()}
+    return {name: f.result().results for name, f in lab_grading(lab_name).wrong.items()}
 
 
 def grade_rewrites(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:
     """Correct rewrite -> the results of its own question's checks (public and hidden)."""
-    return {name: future.result() for name, future in lab_grading(lab_name).rewrites.items()}
+    return {name: f.result().results for name, f in lab_grading(lab_name).rewrites.items()}
 
 
 def cross_checks(lab_name: str) -> tuple[CrossCheck, ...]:
     """The cross pass of `cross_plan`, graded."""
     return tuple(
-        CrossCheck(question, tuple(p.name for p in answers.values()), future.result())
+        CrossCheck(question, tuple(p.name for p in answers.values()), future.result().results)
         for question, answers, future in lab_grading(lab_name).cross
     )
+
+
+def moved_names(lab_name: str, wrong: str) -> dict[str, str]:
+    """Name -> how it moved, for each name outside the wrong answer's own cell that holds
+    something else after the notebook ran with `wrong` in place than after the reference ran.
+    Names whose value varies between two runs of the reference itself are left out."""
+    lab = Lab(lab_name)
+    grading = lab_grading(lab_name)
+    first, second = grading.reference.result(), grading.reference_again.result()
+    ran = grading.wrong[wrong].result()
+    question = question_of(lab.wrong_dir / wrong)
+    own = independence.bound_names(cell_source(answer_cells(read_notebook(lab.source))[question]))
+    own |= independence.bound_names((lab.wrong_dir / wrong).read_text(encoding="utf-8"))
+    moved = {}
+    for name, digest in first.fingerprint.items():
+        if name in own or second.fingerprint.get(name) != digest:
+            continue
+        if name not in ran.fingerprint:
+            moved[name] = "no longer defined"
+        elif ran.fingerprint[name] != digest:
+            moved[name] = "holds something else"
+    return moved
+
+
+def answer_reads(lab_name: str) -> dict[str, set[str]]:
+    """Question -> the global names its reference answer's functions and classes can read."""
+    return lab_grading(lab_name).reference.result().reads
 
 
 def wrong_answers_by_question(lab: Lab) -> dict[str, list[Path]]:
