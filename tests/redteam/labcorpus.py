@@ -145,6 +145,45 @@ make_server("0.0.0.0", int(os.environ.get("PORT", "8000")), app).serve_forever()
 """
 
 
+# Lab 03, the echo attack: a test that fails with the source of every module it was handed
+# (captured by re-registering the notebook's module decoder) would copy the hidden mutants, word
+# for word, into the failure message that a hidden check reports. Its control's extra test fails
+# with a plain message. Both are added to the reference's q5.
+ECHO_CAPTURE = """
+
+from prodev.runtime.registry import default_registry as _registry
+
+_sources = []
+_build = _registry().decoders["module"]
+
+
+def _capture(spec):
+    _sources.append(spec["source"])
+    return _build(spec)
+
+
+_registry().register_decoder("module", _capture)
+
+
+def _leak(self, pricing):
+    raise AssertionError(" || ".join(_sources)[-4000:])
+
+
+TestRatesClient.test_zz_report = _leak
+"""
+
+
+ECHO_CONTROL = """
+
+
+def _fails(self, pricing):
+    raise AssertionError("this test always fails")
+
+
+TestRatesClient.test_zz_report = _fails
+"""
+
+
 @dataclass(frozen=True)
 class Case:
     lab: str
@@ -165,9 +204,26 @@ def _nights_bytecode_length() -> int:
     return len(list(dis.get_instructions(namespace["nights"])))
 
 
+def _reference_answer(lab: str, question: str) -> str:
+    import json
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "solutions" / lab / f"{lab}.ipynb"
+    for cell in json.loads(source.read_text())["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == question:
+            return "".join(cell["source"])
+    raise LookupError(f"{lab} has no answer cell {question}")
+
+
 def cases() -> dict[str, Case]:
     fingerprint = FINGERPRINT_TEST.format(count=_nights_bytecode_length())
+    rates_client = _reference_answer("lab03_testing", "q5")
     return {
+        "echoed_module_sources": Case(
+            "lab03_testing",
+            control={"q5": rates_client + ECHO_CONTROL},
+            attack={"q5": rates_client + ECHO_CAPTURE},
+        ),
         "forged_run_tests": Case(
             "lab03_testing",
             control=dict(SILENT),
@@ -227,4 +283,8 @@ HIDDEN_MUTANT_MARKERS = [
     "1 / rates.rate(currency",
     "exc.code == 410",
     "return Decimal('1')",
+    'return Decimal("1")',
+    "tiers = ((28, MONTHLY_DISCOUNT)",
+    "cents = (amount * rate * 100)",
+    'if night.strftime("%w")',
 ]
