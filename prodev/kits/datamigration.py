@@ -12,6 +12,14 @@ the subprocesses cannot reach into it; the grader files are written again before
 a step cannot rewrite the models or the initial migration for the next one. In a self-check the
 same job runs in the student's own process.
 
+The state a migration leaves lives only in the processes that load it, and an exit status from
+such a process is the student's word. So, on a copy of the database after the forward step, the
+job applies a migration of its own, `0003`, that adds a NOT NULL column with a default under a
+name drawn for this run: SQLite cannot add such a column in place, and Django's schema editor
+rebuilds the whole table from the model as the migration state describes it (columns the state
+lacks are dropped, the state's types and NOT NULL are what is written). The job reads that table
+and compares it with the one the grader's own migrations and the same `0003` make.
+
 Why SQLite and not the course's PostgreSQL: the job runs after the notebook's process has ended,
 and the notebook's process is what forwards the grader's PostgreSQL into the sandbox.
 """
@@ -20,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -35,6 +45,7 @@ FRESH_OP = "fresh"  # prodev.runtime.registry.FRESH_OP (the registry imports thi
 STEP_SECONDS = 60
 APP = "accounts"
 STUDENT_FILE = "0002_member_display_name.py"
+CANARY_FILE = "0003_grader_canary.py"
 
 SETTINGS = """
 SECRET_KEY = "scratch"
@@ -98,6 +109,27 @@ class Migration(migrations.Migration):
     ]
 """
 
+# The grader's migration after the student's: a NOT NULL column with a default, which SQLite's
+# schema editor adds by rebuilding the table from the migration state (`_remake_table`), under a
+# name and default drawn for each run.
+CANARY = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0002_member_display_name")]
+    operations = [
+        migrations.AddField("member", "{field}", models.IntegerField(default={default})),
+    ]
+"""
+
+
+def canary_migration() -> tuple[str, str]:
+    """A fresh canary: its field's name, and the text of the migration that adds it."""
+    field = f"canary_{secrets.token_hex(6)}"
+    return field, CANARY.format(field=field, default=secrets.randbelow(10**6))
+
+
 # Runs one management command in the scratch project; its exit status is the command's verdict.
 COMMAND = (
     "import sys, django; django.setup(); "
@@ -116,8 +148,9 @@ def display_name(first: str | None, last: str | None, email: str) -> str:
 # ---- the job (where the student's migration runs) ---------------------------------------------
 
 
-def _write_project(project: Path, migration: str | None) -> None:
-    """(Re)write every file of the scratch project; the student's migration only if given."""
+def _write_project(project: Path, migration: str | None, canary: str | None = None) -> None:
+    """(Re)write every file of the scratch project; the student's migration and the grader's
+    canary only if given."""
     files = {
         "scratch_settings.py": SETTINGS,
         f"{APP}/__init__.py": "",
@@ -127,21 +160,25 @@ def _write_project(project: Path, migration: str | None) -> None:
     }
     if migration is not None:
         files[f"{APP}/migrations/{STUDENT_FILE}"] = migration
+    if canary is not None:
+        files[f"{APP}/migrations/{CANARY_FILE}"] = canary
     for relative, text in files.items():
         path = project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     for stale in (project / APP / "migrations").glob("*.py"):
-        if stale.name not in ("__init__.py", "0001_initial.py", STUDENT_FILE):
+        if f"{APP}/migrations/{stale.name}" not in files:
             stale.unlink()  # a migration file a step wrote is not part of the answer
     for cache in project.rglob("__pycache__"):
         for compiled in cache.iterdir():
             compiled.unlink()
 
 
-def _step(project: Path, migration: str | None, *command: str) -> dict[str, Any]:
+def _step(
+    project: Path, migration: str | None, *command: str, canary: str | None = None
+) -> dict[str, Any]:
     """Run one management command in a subprocess; its exit status and last error line."""
-    _write_project(project, migration)
+    _write_project(project, migration, canary)
     env = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin:/bin"]),
         "PYTHONPATH": str(project),
@@ -207,14 +244,42 @@ def _schema(database: Path) -> list[Any]:
     return [columns, indexes]
 
 
+def _model_tables(canary: str) -> tuple[list[Any], list[Any]] | None:
+    """The model's table as the grader's own migrations make it, and the same after `canary`;
+    built before any student code runs, in a folder gone before it does."""
+    with tempfile.TemporaryDirectory(prefix="scratch-model-") as tmp:
+        model = Path(tmp)
+        if _step(model, TARGET, "migrate", APP, "--no-input")["exit"] != 0:
+            return None
+        plain = _schema(model / "scratch.sqlite3")
+        if _step(model, TARGET, "migrate", APP, "--no-input", canary=canary)["exit"] != 0:
+            return None
+        return plain, _schema(model / "scratch.sqlite3")
+
+
+def _apply_canary(database: Path, migration: str, canary: str) -> tuple[dict[str, Any], list[Any]]:
+    """Apply the canary after the student's migration, on a copy of `database` in a fresh
+    folder; the step's exit status and the table Django rebuilt from the state."""
+    with tempfile.TemporaryDirectory(prefix="scratch-canary-") as tmp:
+        copy = Path(tmp)
+        shutil.copyfile(database, copy / "scratch.sqlite3")
+        step = _step(copy, migration, "migrate", APP, "--no-input", canary=canary)
+        return step, _schema(copy / "scratch.sqlite3")
+
+
 def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, dict[str, Any]]:
-    """The job: build the project, load the rows, then forward, backward and the drift check."""
+    """The job: build the project, load the rows, then forward, the canary, backward and
+    `makemigrations --check`."""
     if namespace is None:
         from prodev.kits.workflows import _undumpable
 
         _undumpable()
     migration = str(payload.get("migration") or "")
     rows = [list(r) for r in payload.get("rows") or []]
+    canary_field, canary = canary_migration()
+    model = _model_tables(canary)
+    if model is None:
+        return 1, {"setup": {"error": "the model's own table could not be built"}}
     with tempfile.TemporaryDirectory(prefix="scratch-migration-") as tmp:
         project = Path(tmp)
         database = project / "scratch.sqlite3"
@@ -232,16 +297,12 @@ def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[i
         report["forward"] = _step(project, migration, "migrate", APP, "--no-input")
         report["after_forward"] = _observe(database)
         report["schema_forward"] = _schema(database)
+        report["canary"], report["schema_canary"] = _apply_canary(database, migration, canary)
         report["backward"] = _step(project, migration, "migrate", APP, "0001", "--no-input")
         report["after_backward"] = _observe(database)
         report["drift"] = _step(project, migration, "makemigrations", APP, "--check", "--dry-run")
-        # What the model's table looks like, built by the grader's own migration: the exit
-        # status above comes from a process that loaded the student's module, this does not.
-        model = project / "model"
-        model.mkdir()
-        if _step(model, TARGET, "migrate", APP, "--no-input")["exit"] != 0:
-            return 1, {"setup": {"error": "the model's own table could not be built"}}
-        report["schema_model"] = _schema(model / "scratch.sqlite3")
+    report["schema_model"], report["schema_model_canary"] = model
+    report["canary_field"] = canary_field
     return 0, report
 
 
@@ -262,6 +323,22 @@ class MigrationRun:
 
     def table(self, name: str) -> dict[str, Any]:
         return self.report.get(name) or {"columns": {}, "names": [], "rows": [], "applied": []}
+
+    @property
+    def canary_applied(self) -> bool:
+        """The grader's migration after the student's went through: its column is in the table
+        Django rebuilt (a process that ended itself early leaves none)."""
+        columns = (self.report.get("schema_canary") or [[]])[0]
+        applied = any(c and c[0] == self.report.get("canary_field") for c in columns)
+        return self.step("canary").get("exit") == 0 and applied
+
+    @property
+    def state_matches_the_model(self) -> bool:
+        """The table Django rebuilt from the state the student's migration leaves (to add the
+        canary) is the one it rebuilds from the model's own migrations, as the job read both."""
+        return self.canary_applied and (
+            self.report.get("schema_canary") == self.report.get("schema_model_canary")
+        )
 
     @property
     def schema_matches_the_model(self) -> bool:

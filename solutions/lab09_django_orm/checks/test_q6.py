@@ -1,5 +1,7 @@
 """Question 6: a data migration that adds a required display_name, run forward and back in the
-checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`."""
+checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`; the
+state it leaves is read from the table Django rebuilds from it when the checks' own migration
+adds a column after it."""
 
 import duckdb
 
@@ -94,4 +96,13 @@ def test_makemigrations_finds_nothing_to_do(student, stayhub):
     assert done.schema_matches_the_model, (
         "the members table after your migration is not the one the model makes: a column's "
         "type or NOT NULL, or an index, differs"
+    )
+    assert done.canary_applied, (
+        "the checks' own migration after yours, which adds one column, could not be applied: "
+        "does your module load cleanly, and let Django run to the end?"
+    )
+    assert done.state_matches_the_model, (
+        "Django rebuilt the members table from the state your migration leaves, and that table "
+        "is not the model's: a change made with SQL alone reaches the table but not the state, "
+        "so the state must say what the table has"
     )
