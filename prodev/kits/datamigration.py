@@ -8,7 +8,8 @@ subprocess: migrate to 0001 (the grader's own code), load the rows, migrate forw
 to 0001, and `makemigrations --check`. The student's code runs only in those subprocesses; the
 job itself reads the SQLite database after each step and reports what it found, with each step's
 exit status. In grading the job is a fresh child of the sandbox's warm parent, made undumpable so
-the subprocesses cannot reach into it; the grader files are written again before every step, so
+the subprocesses cannot reach into it, and the subreaper of whatever they leave behind, which it
+kills after each step; the grader files are written again before every step, so
 a step cannot rewrite the models or the initial migration for the next one. In a self-check the
 same job runs in the student's own process.
 
@@ -147,6 +148,47 @@ def display_name(first: str | None, last: str | None, email: str) -> str:
 
 # ---- the job (where the student's migration runs) ---------------------------------------------
 
+PR_SET_CHILD_SUBREAPER = 36
+# Set in grading, where the job is a fresh process: every child it has between steps is a stray.
+_adopting_strays = False
+
+
+def _adopt_strays() -> None:
+    """Make the job the parent of every process a step leaves behind, however it left the
+    step's session (a double fork and `setsid`), so that `_end_strays` finds it. Only in
+    grading: in a self-check the job runs in the student's own process, whose children are not
+    its to kill."""
+    global _adopting_strays
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        _adopting_strays = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+    return pids
+
+
+def _end_strays() -> None:
+    """Kill every child of the job, then the children those leave to it, until none is left:
+    no process from a step may still run while the job reads the database or sets up the next
+    step (a stray could plant a `django` package in the canary's folder, or rewrite its table)."""
+    for _ in range(1000):
+        strays = _children()
+        if not strays:
+            return
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
 
 def _write_project(project: Path, migration: str | None, canary: str | None = None) -> None:
     """(Re)write every file of the scratch project; the student's migration and the grader's
@@ -205,6 +247,8 @@ def _step(
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()
+        if _adopting_strays:
+            _end_strays()
     lines = stderr.decode(errors="replace").strip().splitlines()
     return {"exit": child.returncode, "error": lines[-1][:300] if lines else ""}
 
@@ -274,6 +318,7 @@ def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[i
         from prodev.kits.workflows import _undumpable
 
         _undumpable()
+        _adopt_strays()
     migration = str(payload.get("migration") or "")
     rows = [list(r) for r in payload.get("rows") or []]
     canary_field, canary = canary_migration()

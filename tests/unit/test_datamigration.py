@@ -4,6 +4,12 @@ state drifts while its table is right (seen in the table Django rebuilds to add 
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+
 from prodev.kits.datamigration import (
     INITIAL,
     MigrationRun,
@@ -102,3 +108,40 @@ def test_a_backfill_without_reverse_cannot_go_back_and_a_nullable_end_drifts():
     assert report["after_forward"]["columns"]["display_name"] is False
     assert report["drift"]["exit"] != 0
     assert report["schema_forward"] != report["schema_model"]  # seen without the student's code
+
+
+def test_in_grading_nothing_a_step_started_outlives_it(tmp_path):
+    """A migration whose first import leaves a daemon (forked twice, a session of its own): the
+    job, run as in grading (a process of its own), kills it before the next step."""
+    pidfile = tmp_path / "daemon.pid"
+    daemon = (
+        "import os, time\n"
+        f"if not os.path.exists({str(pidfile)!r}) and os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+        "        os.closerange(0, 256)\n"
+        "        time.sleep(120)\n"
+        "    os._exit(0)\n"
+    )
+    payload = json.dumps({"migration": daemon + SOUND, "rows": ROWS})
+    job = (
+        "import json, sys\n"
+        "from prodev.kits.datamigration import run_migration_job\n"
+        "status, report = run_migration_job(json.loads(sys.argv[1]))\n"
+        "print(json.dumps(report))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", job, payload], capture_output=True, text=True, timeout=300
+    )
+    report = json.loads(done.stdout)
+    pid = int(pidfile.read_text())
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    if alive:
+        os.kill(pid, signal.SIGKILL)  # the daemon this test started
+    assert not alive, "a process the forward step left behind outlived the job"
+    assert MigrationRun(report).state_matches_the_model  # the migration itself is sound
