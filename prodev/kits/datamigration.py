@@ -18,8 +18,9 @@ such a process is the student's word. So, on a copy of the database after the fo
 job applies a migration of its own, `0003`, that adds a NOT NULL column with a default under a
 name drawn for this run: SQLite cannot add such a column in place, and Django's schema editor
 rebuilds the whole table from the model as the migration state describes it (columns the state
-lacks are dropped, the state's types and NOT NULL are what is written). The job reads that table
-and compares it with the one the grader's own migrations and the same `0003` make.
+lacks are dropped, the state's types and NOT NULL are what is written); then `0003` writes each
+field down as the state has it (a Python-side default or `blank` never reaches a table). The job
+reads both and compares them with what the grader's own migrations and the same `0003` leave.
 
 Why SQLite and not the course's PostgreSQL: the job runs after the notebook's process has ended,
 and the notebook's process is what forwards the grader's PostgreSQL into the sandbox.
@@ -110,17 +111,27 @@ class Migration(migrations.Migration):
     ]
 """
 
-# The grader's migration after the student's: a NOT NULL column with a default, which SQLite's
-# schema editor adds by rebuilding the table from the migration state (`_remake_table`), under a
-# name and default drawn for each run.
+# The grader's migration after the student's. Its column, NOT NULL with a default, SQLite's schema
+# editor adds by rebuilding the table from the migration state (`_remake_table`); then it writes
+# down each field as the state has it, for what never reaches a table (a Python-side default,
+# `blank`). Its name and default are drawn for each run.
 CANARY = """
 from django.db import migrations, models
+
+
+def write_down_the_fields(apps, schema_editor):
+    member = apps.get_model("accounts", "Member")
+    fields = [[repr(field.deconstruct())] for field in member._meta.local_fields]
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute('CREATE TABLE "FIELD_fields" (field text NOT NULL)')
+        cursor.executemany('INSERT INTO "FIELD_fields" (field) VALUES (%s)', fields)
 
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_member_display_name")]
     operations = [
-        migrations.AddField("member", "{field}", models.IntegerField(default={default})),
+        migrations.AddField("member", "FIELD", models.IntegerField(default=DEFAULT)),
+        migrations.RunPython(write_down_the_fields),
     ]
 """
 
@@ -128,7 +139,8 @@ class Migration(migrations.Migration):
 def canary_migration() -> tuple[str, str]:
     """A fresh canary: its field's name, and the text of the migration that adds it."""
     field = f"canary_{secrets.token_hex(6)}"
-    return field, CANARY.format(field=field, default=secrets.randbelow(10**6))
+    default = str(secrets.randbelow(10**6))
+    return field, CANARY.replace("FIELD", field).replace("DEFAULT", default)
 
 
 # Runs one management command in the scratch project; its exit status is the command's verdict.
@@ -288,9 +300,22 @@ def _schema(database: Path) -> list[Any]:
     return [columns, indexes]
 
 
-def _model_tables(canary: str) -> tuple[list[Any], list[Any]] | None:
-    """The model's table as the grader's own migrations make it, and the same after `canary`;
-    built before any student code runs, in a folder gone before it does."""
+def _canary_view(database: Path, field: str) -> dict[str, Any]:
+    """After the canary: the members table as Django rebuilt it, and the fields as the state
+    had them (None if the canary never wrote them down)."""
+    con = sqlite3.connect(database)
+    try:
+        fields = [r[0] for r in con.execute(f'SELECT field FROM "{field}_fields" ORDER BY rowid')]
+    except sqlite3.Error:
+        fields = None
+    finally:
+        con.close()
+    return {"schema": _schema(database), "fields": fields}
+
+
+def _model_tables(field: str, canary: str) -> tuple[list[Any], dict[str, Any]] | None:
+    """The model's table as the grader's own migrations make it, and what the canary sees after
+    them; built before any student code runs, in a folder gone before it does."""
     with tempfile.TemporaryDirectory(prefix="scratch-model-") as tmp:
         model = Path(tmp)
         if _step(model, TARGET, "migrate", APP, "--no-input")["exit"] != 0:
@@ -298,17 +323,19 @@ def _model_tables(canary: str) -> tuple[list[Any], list[Any]] | None:
         plain = _schema(model / "scratch.sqlite3")
         if _step(model, TARGET, "migrate", APP, "--no-input", canary=canary)["exit"] != 0:
             return None
-        return plain, _schema(model / "scratch.sqlite3")
+        return plain, _canary_view(model / "scratch.sqlite3", field)
 
 
-def _apply_canary(database: Path, migration: str, canary: str) -> tuple[dict[str, Any], list[Any]]:
+def _apply_canary(
+    database: Path, migration: str, field: str, canary: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Apply the canary after the student's migration, on a copy of `database` in a fresh
-    folder; the step's exit status and the table Django rebuilt from the state."""
+    folder: the step's exit status, and what the canary saw of the state."""
     with tempfile.TemporaryDirectory(prefix="scratch-canary-") as tmp:
         copy = Path(tmp)
         shutil.copyfile(database, copy / "scratch.sqlite3")
         step = _step(copy, migration, "migrate", APP, "--no-input", canary=canary)
-        return step, _schema(copy / "scratch.sqlite3")
+        return step, _canary_view(copy / "scratch.sqlite3", field)
 
 
 def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[int, dict[str, Any]]:
@@ -322,7 +349,7 @@ def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[i
     migration = str(payload.get("migration") or "")
     rows = [list(r) for r in payload.get("rows") or []]
     canary_field, canary = canary_migration()
-    model = _model_tables(canary)
+    model = _model_tables(canary_field, canary)
     if model is None:
         return 1, {"setup": {"error": "the model's own table could not be built"}}
     with tempfile.TemporaryDirectory(prefix="scratch-migration-") as tmp:
@@ -342,11 +369,13 @@ def run_migration_job(payload: dict[str, Any], namespace: Any = None) -> tuple[i
         report["forward"] = _step(project, migration, "migrate", APP, "--no-input")
         report["after_forward"] = _observe(database)
         report["schema_forward"] = _schema(database)
-        report["canary"], report["schema_canary"] = _apply_canary(database, migration, canary)
+        report["canary"], report["after_canary"] = _apply_canary(
+            database, migration, canary_field, canary
+        )
         report["backward"] = _step(project, migration, "migrate", APP, "0001", "--no-input")
         report["after_backward"] = _observe(database)
         report["drift"] = _step(project, migration, "makemigrations", APP, "--check", "--dry-run")
-    report["schema_model"], report["schema_model_canary"] = model
+    report["schema_model"], report["model_after_canary"] = model
     report["canary_field"] = canary_field
     return 0, report
 
@@ -372,17 +401,20 @@ class MigrationRun:
     @property
     def canary_applied(self) -> bool:
         """The grader's migration after the student's went through: its column is in the table
-        Django rebuilt (a process that ended itself early leaves none)."""
-        columns = (self.report.get("schema_canary") or [[]])[0]
-        applied = any(c and c[0] == self.report.get("canary_field") for c in columns)
-        return self.step("canary").get("exit") == 0 and applied
+        Django rebuilt, and it wrote the fields down (a process that ended itself early did
+        neither)."""
+        seen = self.report.get("after_canary") or {}
+        columns = (seen.get("schema") or [[]])[0]
+        added = any(c and c[0] == self.report.get("canary_field") for c in columns)
+        return self.step("canary").get("exit") == 0 and added and seen.get("fields") is not None
 
     @property
     def state_matches_the_model(self) -> bool:
-        """The table Django rebuilt from the state the student's migration leaves (to add the
-        canary) is the one it rebuilds from the model's own migrations, as the job read both."""
+        """The state the student's migration leaves is the model's, as the canary saw it: the
+        table Django rebuilt from it and the fields it holds are those the grader's own
+        migrations give."""
         return self.canary_applied and (
-            self.report.get("schema_canary") == self.report.get("schema_model_canary")
+            self.report.get("after_canary") == self.report.get("model_after_canary")
         )
 
     @property

@@ -400,9 +400,11 @@ FORGERIES = [
         "lab09_django_orm", "q6", "q6_other_max_length.py", _CHECK_EXITS_0, label="check_exits_0"
     ),
     # A RunSQL with no state operation builds the model's very table, and the state never hears
-    # of it: only the state drifts. Ending `makemigrations` with 0 gains nothing, since the table
-    # Django rebuilds from the state to add the grader's canary column lacks display_name; ending
-    # the canary's process too leaves no canary, which fails the same way.
+    # of it; a default kept in the state never reaches the table: only the state drifts. Ending
+    # `makemigrations` with 0 gains nothing, since the grader's canary migration after the
+    # student's rebuilds the table from the state (display_name missing) and writes down the
+    # state's fields (the default there); ending the canary's process too leaves no canary.
+    Forgery("lab09_django_orm", "q6", "q6_default_kept.py", _CHECK_EXITS_0, label="check_exits_0"),
     Forgery(
         "lab09_django_orm", "q6", "q6_runsql_no_state.py", _CHECK_EXITS_0, label="check_exits_0"
     ),

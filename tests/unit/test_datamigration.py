@@ -70,8 +70,9 @@ def test_a_sound_migration_goes_forward_back_and_leaves_no_drift():
     assert report["schema_forward"] == report["schema_model"]
     run = MigrationRun(report)
     assert run.canary_applied and run.state_matches_the_model
-    canary_columns = [c[0] for c in report["schema_canary"][0]]
+    canary_columns = [c[0] for c in report["after_canary"]["schema"][0]]
     assert canary_columns[-2:] == ["display_name", report["canary_field"]]
+    assert "'display_name', 'django.db.models.CharField'" in report["after_canary"]["fields"][-2]
 
 
 def test_each_canary_has_a_name_of_its_own():
@@ -85,8 +86,20 @@ def test_a_state_that_lacks_the_field_shows_in_the_rebuilt_table_whatever_makemi
     assert report["schema_forward"] == report["schema_model"]  # and the table is the model's
     run = MigrationRun(report)
     assert run.canary_applied
-    assert "display_name" not in [c[0] for c in report["schema_canary"][0]]
+    assert "display_name" not in [c[0] for c in report["after_canary"]["schema"][0]]
     assert not run.state_matches_the_model
+
+
+def test_a_default_left_in_the_state_is_written_down_by_the_canary():
+    """A default the state keeps (the AlterField says default="") never reaches the table: the
+    canary writes it down."""
+    kept_default = SOUND.replace("max_length=201)),", 'max_length=201, default="")),', 1)
+    migration = ENDS_MAKEMIGRATIONS + kept_default
+    _, report = run_migration_job({"migration": migration, "rows": ROWS}, {})
+    assert report["drift"]["exit"] == 0 and report["schema_forward"] == report["schema_model"]
+    assert report["after_canary"]["schema"] == report["model_after_canary"]["schema"]
+    run = MigrationRun(report)
+    assert run.canary_applied and not run.state_matches_the_model
 
 
 def test_a_process_that_ends_before_the_canary_leaves_none():

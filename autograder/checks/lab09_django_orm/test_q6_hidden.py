@@ -1,8 +1,7 @@
 """Question 6, hidden: the migration on other members, with every kind of missing name the
 question names (NULL, empty, only spaces or tabs, surrounding spaces, on either side or both),
 forward, backward and `makemigrations --check`, in the checks' own scratch project, and the
-state the migration leaves, read from the table Django rebuilds from it to add the checks' own
-column."""
+state the migration leaves, as the checks' own migration after it leaves it in the database."""
 
 import duckdb
 
@@ -54,6 +53,6 @@ def test_unseen_members(student, stayhub_unseen):
         "the one the model makes"
     )
     assert done.state_matches_the_model, (
-        "on other members, the table Django rebuilds from the state your migration leaves is "
-        "not the model's, or the checks' own migration after yours could not be applied"
+        "on other members, the state your migration leaves is not the model's, or the checks' "
+        "own migration after yours could not be applied"
     )

@@ -1,7 +1,7 @@
 """Question 6: a data migration that adds a required display_name, run forward and back in the
 checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`; the
-state it leaves is read from the table Django rebuilds from it when the checks' own migration
-adds a column after it."""
+state it leaves is read from what the checks' own migration after it leaves in the database: the
+table Django rebuilds from that state to add a column, and the state's fields written down."""
 
 import duckdb
 
@@ -102,7 +102,8 @@ def test_makemigrations_finds_nothing_to_do(student, stayhub):
         "does your module load cleanly, and let Django run to the end?"
     )
     assert done.state_matches_the_model, (
-        "Django rebuilt the members table from the state your migration leaves, and that table "
-        "is not the model's: a change made with SQL alone reaches the table but not the state, "
-        "so the state must say what the table has"
+        "the state your migration leaves is not the model's, as the checks' own migration after "
+        "yours saw it (the table Django rebuilds from that state, and each field's options): a "
+        "change made with SQL alone reaches the table but not the state, and an option such as "
+        "a default can stay in the state without reaching the table"
     )
