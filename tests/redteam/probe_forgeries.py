@@ -78,6 +78,17 @@ _SUPPRESSED_AS_PROPAGATED = (
     "_registry().register_op('probe_with', _forged_with)\n"
 )
 
+
+def _exits_0_when(condition: str) -> str:
+    """Put at the top of the migration's text: end the process that loads it with status 0 when
+    `condition` holds there."""
+    first = "from django.db import migrations"
+    guard = f"import os, pathlib, sys\nif {condition}:\n    os._exit(0)\n{first}"
+    return f"display_name_migration = display_name_migration.replace({first!r}, {guard!r}, 1)\n"
+
+
+_CHECK_EXITS_0 = _exits_0_when("'makemigrations' in sys.argv")
+
 FORGERIES = [
     # ---- what the request op says about the student's own code is still the student's word:
     # here, that the `with` block's exception propagated. Lab 01 q5 scores only what its
@@ -386,16 +397,25 @@ FORGERIES = [
         label="models_rewritten",
     ),
     Forgery(
+        "lab09_django_orm", "q6", "q6_other_max_length.py", _CHECK_EXITS_0, label="check_exits_0"
+    ),
+    # A RunSQL with no state operation builds the model's very table, and the state never hears
+    # of it; a default kept in the state never reaches the table: only the state drifts. Ending
+    # `makemigrations` with 0 gains nothing, since the grader's canary migration after the
+    # student's rebuilds the table from the state (display_name missing) and writes down the
+    # state's fields (the default there); ending the canary's process too leaves no canary.
+    Forgery("lab09_django_orm", "q6", "q6_default_kept.py", _CHECK_EXITS_0, label="check_exits_0"),
+    Forgery(
+        "lab09_django_orm", "q6", "q6_runsql_no_state.py", _CHECK_EXITS_0, label="check_exits_0"
+    ),
+    Forgery(
         "lab09_django_orm",
         "q6",
-        "q6_other_max_length.py",
-        "display_name_migration = display_name_migration.replace(\n"
-        "    'from django.db import migrations, models\\n',\n"
-        "    'from django.db import migrations, models\\nimport os, sys\\n'\n"
-        "    'if \"makemigrations\" in sys.argv:\\n    os._exit(0)\\n',\n"
-        "    1,\n"
-        ")\n",
-        label="check_exits_0",
+        "q6_runsql_no_state.py",
+        _exits_0_when(
+            "'makemigrations' in sys.argv or any(pathlib.Path(__file__).parent.glob('0003*'))"
+        ),
+        label="canary_exits_0",
     ),
     # ---- lab 09: the server's own password, read from the data folder, wipes the count ----
     Forgery(

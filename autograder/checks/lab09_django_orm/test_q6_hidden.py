@@ -1,6 +1,7 @@
 """Question 6, hidden: the migration on other members, with every kind of missing name the
 question names (NULL, empty, only spaces or tabs, surrounding spaces, on either side or both),
-forward, backward and `makemigrations --check`, in the checks' own scratch project."""
+forward, backward and `makemigrations --check`, in the checks' own scratch project, and the
+state the migration leaves, as the checks' own migration after it leaves it in the database."""
 
 import duckdb
 
@@ -50,4 +51,8 @@ def test_unseen_members(student, stayhub_unseen):
     assert done.step("drift").get("exit") == 0 and done.schema_matches_the_model, (
         "on other members, `makemigrations --check` finds changes to make, or the table is not "
         "the one the model makes"
+    )
+    assert done.state_matches_the_model, (
+        "on other members, the state your migration leaves is not the model's, or the checks' "
+        "own migration after yours could not be applied"
     )

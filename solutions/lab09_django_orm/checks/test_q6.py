@@ -1,5 +1,7 @@
 """Question 6: a data migration that adds a required display_name, run forward and back in the
-checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`."""
+checks' own scratch project (prodev.kits.datamigration), then `makemigrations --check`; the
+state it leaves is read from what the checks' own migration after it leaves in the database: the
+table Django rebuilds from that state to add a column, and the state's fields written down."""
 
 import duckdb
 
@@ -94,4 +96,14 @@ def test_makemigrations_finds_nothing_to_do(student, stayhub):
     assert done.schema_matches_the_model, (
         "the members table after your migration is not the one the model makes: a column's "
         "type or NOT NULL, or an index, differs"
+    )
+    assert done.canary_applied, (
+        "the checks' own migration after yours, which adds one column, could not be applied: "
+        "does your module load cleanly, and let Django run to the end?"
+    )
+    assert done.state_matches_the_model, (
+        "the state your migration leaves is not the model's, as the checks' own migration after "
+        "yours saw it (the table Django rebuilds from that state, and each field's options): a "
+        "change made with SQL alone reaches the table but not the state, and an option such as "
+        "a default can stay in the state without reaching the table"
     )
