@@ -101,7 +101,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        print(f"Planted pairs among {args.students} submissions of {LAB} (8 questions):")
+        questions = len(classroom.reference_answers())
+        print(f"Planted pairs among {args.students} submissions of {LAB} ({questions} questions):")
         rows = [planted_ranks(args.students, seed, work) for seed in range(1, args.seeds + 1)]
         for row in rows:
             print(
