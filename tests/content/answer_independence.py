@@ -37,36 +37,41 @@ def _code_digest(code: types.CodeType) -> str:
     return repr(parts)
 
 
-def _digest(value: Any, depth: int = 0) -> str:
+def _digest(value: Any, depth: int = 0, namespace: dict | None = None) -> str:
     """A description of `value` that is equal for equal definitions in two processes. Objects
-    that are neither data nor definitions (connections, servers) are described by their type."""
+    that are neither data nor definitions (connections, servers) are described by their type;
+    the notebook's namespace itself (a helper may hold `globals()`) by its name only."""
+    if namespace is not None and value is namespace:
+        return "the notebook's namespace"
     if depth > _DEPTH:
         return type(value).__qualname__
-    deeper = depth + 1
+
+    def inner(item: Any) -> str:
+        return _digest(item, depth + 1, namespace)
+
     if isinstance(value, _PLAIN):
         return repr(value)
     if isinstance(value, list | tuple):
-        return f"{type(value).__name__}[{', '.join(_digest(v, deeper) for v in value)}]"
+        return f"{type(value).__name__}[{', '.join(inner(v) for v in value)}]"
     if isinstance(value, set | frozenset):
-        return f"set{{{', '.join(sorted(_digest(v, deeper) for v in value))}}}"
+        return f"set{{{', '.join(sorted(inner(v) for v in value))}}}"
     if isinstance(value, dict):
-        items = sorted(f"{_digest(k, deeper)}: {_digest(v, deeper)}" for k, v in value.items())
-        return f"dict{{{', '.join(items)}}}"
+        return f"dict{{{', '.join(sorted(f'{inner(k)}: {inner(v)}' for k, v in value.items()))}}}"
     if isinstance(value, types.ModuleType):
         return f"module {value.__name__}"
     if isinstance(value, types.FunctionType):
-        cells = [_digest(c.cell_contents, deeper) for c in value.__closure__ or () if _filled(c)]
-        defaults = _digest(value.__defaults__, deeper), _digest(value.__kwdefaults__, deeper)
+        cells = [inner(c.cell_contents) for c in value.__closure__ or () if _filled(c)]
+        defaults = inner(value.__defaults__), inner(value.__kwdefaults__)
         return f"function {_code_digest(value.__code__)} {defaults} {cells}"
     if isinstance(value, classmethod | staticmethod):
-        return f"{type(value).__name__} {_digest(value.__func__, deeper)}"
+        return f"{type(value).__name__} {inner(value.__func__)}"
     if isinstance(value, property):
-        return f"property {[_digest(f, deeper) for f in (value.fget, value.fset, value.fdel)]}"
+        return f"property {[inner(f) for f in (value.fget, value.fset, value.fdel)]}"
     if isinstance(value, type):
         if value.__module__ != "__main__":
             return f"class {value.__module__}.{value.__qualname__}"
         body = {k: v for k, v in vars(value).items() if k not in ("__dict__", "__weakref__")}
-        return f"class {value.__qualname__} {_digest(body, deeper)}"
+        return f"class {value.__qualname__} {inner(body)}"
     return f"instance of {type(value).__module__}.{type(value).__qualname__}"
 
 
@@ -81,7 +86,7 @@ def _filled(cell: types.CellType) -> bool:
 def fingerprint(namespace: dict[str, Any]) -> dict[str, str]:
     """Name -> digest, for every name the notebook's cells bound (IPython's own left out)."""
     return {
-        name: hashlib.sha256(_digest(value).encode()).hexdigest()
+        name: hashlib.sha256(_digest(value, namespace=namespace).encode()).hexdigest()
         for name, value in namespace.items()
         if not _IPYTHON_NAME.fullmatch(name)
     }

@@ -87,3 +87,12 @@ def test_bound_names_are_the_cells_top_level_names():
     assert bound_names("import os.path as p, sys\nfrom x import y as z") == {"p", "sys", "z"}
     assert bound_names("%%sql\nSELECT 1") == set()
     assert bound_names("def broken(:\n") == set()
+
+
+def test_a_helper_holding_the_namespace_moves_with_no_answer(tmp_path):
+    """A setup helper that keeps `globals()` (lab 03's `run_tests`) is the same helper whatever
+    the answers in the namespace are."""
+    helper = "def runner(namespace):\n    return lambda name: namespace[name]\n\nrun = runner(globals())"
+    reference = fingerprint(run(helper, Q1, tmp_path=tmp_path))
+    changed = fingerprint(run(helper, Q1.replace("log.append(args)", "pass"), tmp_path=tmp_path))
+    assert changed["run"] == reference["run"] and changed["logged"] != reference["logged"]
