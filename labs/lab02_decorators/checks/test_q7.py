@@ -49,6 +49,10 @@ def test_retries_an_async_function_without_blocking(student):
         f"the async wrapper waited with the blocking `sleep` ({blocking}): that freezes the "
         "event loop and every other task on it; `await async_sleep(delay)` instead"
     )
+    assert waits, (
+        "the grader saw no wait between the attempts: wait with the `async_sleep` you were "
+        "given, not with a sleep of your own"
+    )
     assert [w["seconds"] for w in waits] == [0.5, 1.0], (
         f"the waits were {[w['seconds'] for w in waits]}: with base_delay=1 and rand() = 0.5 "
         "two retries should wait 0.5 and 1.0 (the same schedule as question 3)"
