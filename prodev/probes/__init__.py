@@ -7,6 +7,7 @@ in `recorders`), `orm`, `mutants`, `practice`.
 """
 
 from prodev.probes.calls import (
+    async_sleep,
     clock,
     database,
     exception,
@@ -16,6 +17,7 @@ from prodev.probes.calls import (
     pager,
     probe_call,
     probe_decorate,
+    probe_decorate_async,
     probe_interleave,
     probe_with,
     rand,
@@ -27,6 +29,7 @@ from prodev.probes.calls import (
 from prodev.probes.recorders import booking_rows  # checks compute expected rows with it
 
 __all__ = [
+    "async_sleep",
     "booking_rows",
     "clock",
     "database",
@@ -37,6 +40,7 @@ __all__ = [
     "pager",
     "probe_call",
     "probe_decorate",
+    "probe_decorate_async",
     "probe_interleave",
     "probe_with",
     "rand",

@@ -87,6 +87,13 @@ def sleep(clock_id: str = "clock") -> dict[str, Any]:
     return _spec("sleep", clock=clock_id)
 
 
+def async_sleep(clock_id: str = "clock", cancel_on: int | None = None) -> dict[str, Any]:
+    """The fake clock's `asyncio.sleep(seconds)`, an `async def`: records each awaited wait,
+    and how many turns a sibling task on the loop took during it (none if the loop was
+    blocked). With `cancel_on=n`, the task awaiting the n-th wait is cancelled during it."""
+    return _spec("async_sleep", clock=clock_id, cancel_on=cancel_on)
+
+
 def rand(values: list[float], probe_id: str = "rand") -> dict[str, Any]:
     """A `random.random` stand-in returning `values` in a cycle."""
     return _spec("rand", id=probe_id, values=values)
@@ -115,7 +122,9 @@ def exceptions(*names: str) -> dict[str, Any]:
 def target(probe_id: str = "target", **options: Any) -> dict[str, Any]:
     """A function to decorate. Options: name, doc, returns ("echo" or a JSON value), cost
     (seconds of `clock` time a call takes), clock, fail_times, exception (a name in EXCEPTIONS,
-    or "KeyboardInterrupt": raised in the student's process only), sql, fail_after_sql."""
+    or "KeyboardInterrupt": raised in the student's process only), sql, fail_after_sql;
+    coroutine (an `async def` function, for `probe_decorate_async`) and cancel_on (its n-th
+    call is cancelled: the task awaiting it meets `asyncio.CancelledError`)."""
     return {"id": probe_id, **options}
 
 
@@ -225,3 +234,31 @@ def probe_decorate(
         "script": script,
     }
     return _ask(student, request, target_spec)
+
+
+def probe_decorate_async(
+    student: Any,
+    name: str,
+    target_spec: dict[str, Any],
+    script: list[dict[str, Any]],
+    *args: Any,
+    clock_id: str = "clock",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Decorate an `async def` probe target (`target(..., coroutine=True)`) with the student's
+    factory `name(*args, **kwargs)` and await the wrapper once per script step ({"args": [...],
+    "kwargs": {...}}) in an event loop where a sibling task ticks `clock_id` at each of its
+    turns. Returns {"wrapper": {"name", "doc", "wrapped", "coroutine_function"}, "steps",
+    "probes", "events"}; a step is {"value"}, {"raised", "message"} or {"cancelled": True}
+    (the task ended cancelled). The clock's "waits" say which waits were awaited and how many
+    ticks fell inside each."""
+    request = {
+        "op": "probe_decorate_async",
+        "name": name,
+        "args": list(args),
+        "kwargs": kwargs,
+        "target": {},
+        "script": script,
+        "clock": clock_id,
+    }
+    return _ask(student, request, {**target_spec, "coroutine": True})

@@ -11,6 +11,8 @@ code produced (results, what a `with` bound, how a wrapper behaved).
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import itertools
 import threading
 import time
@@ -23,6 +25,7 @@ from prodev.probes.stubs import (
     StubConnection,
     StubResource,
     ask,
+    make_async_target,
     make_target,
 )
 from prodev.runtime import answers
@@ -198,6 +201,94 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
     }
 
 
+# The most turns the sibling task of `probe_decorate_async` takes in one step: an answer that
+# awaits a real `asyncio.sleep` would otherwise keep it ticking for as long as it waits.
+MAX_TICKS = 1_000
+
+
+async def _ticker(clock_id: str, step: asyncio.Task) -> None:
+    """A sibling task on the loop: at each of its turns it tells the grader's clock, so the
+    grader sees whether the loop ran other tasks while the student's code waited."""
+    for _ in range(MAX_TICKS):
+        if step.done():
+            return
+        ask(clock_id, "tick")
+        await asyncio.sleep(0)
+
+
+async def _awaited(wrapper: Callable[..., Any], args: list[Any], kwargs: Any) -> Any:
+    return await wrapper(*args, **kwargs)
+
+
+async def _await_steps(
+    wrapper: Callable[..., Any], script: Sequence[Mapping[str, Any]], decode: Decode, clock_id: str
+) -> list[dict[str, Any]]:
+    """Await the wrapper once per step, each call a task of its own beside a ticker, as a
+    server awaits a handler while it serves other requests."""
+    steps = []
+    for step in script:
+        call_args = [decode(a) for a in step.get("args", [])]
+        task = asyncio.create_task(_awaited(wrapper, call_args, step.get("kwargs", {})))
+        ticker = asyncio.create_task(_ticker(clock_id, task))
+        await asyncio.wait([task])
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+        if task.cancelled():
+            steps.append({"cancelled": True})
+            continue
+        exc = task.exception()
+        if exc is not None:
+            steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
+            continue
+        try:
+            steps.append({"value": answers.to_json(task.result())})
+        except answers.AnswerError as not_json:
+            steps.append({"not_json": str(not_json)})
+    return steps
+
+
+def _op_decorate_async(
+    namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode
+) -> Any:
+    """Apply the student's decorator factory to an `async def` probe target, then await the
+    wrapper for each step of a script on a fresh event loop (in a thread of its own, since a
+    notebook's kernel already runs a loop in this one)."""
+    fn = _function(namespace, request["name"])
+    args, kwargs = _args(request, decode)
+    target = make_async_target(request["target"])
+    wrapper = fn(*args, **kwargs)(target)
+    if not callable(wrapper):
+        raise answers.AnswerError(
+            "not_callable",
+            f"decorating with `{request['name']}` gave a {type(wrapper).__name__}, not a "
+            "function: return the wrapper",
+        )
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["steps"] = asyncio.run(
+                _await_steps(wrapper, request.get("script", []), decode, str(request["clock"]))
+            )
+        except BaseException as exc:  # noqa: BLE001 (raised again in the request's thread)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="probe-loop", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return {
+        "wrapper": {
+            "name": getattr(wrapper, "__name__", None),
+            "doc": getattr(wrapper, "__doc__", None),
+            "wrapped": getattr(wrapper, "__wrapped__", None) is target,
+            "coroutine_function": inspect.iscoroutinefunction(wrapper),
+        },
+        "steps": outcome["steps"],
+    }
+
+
 # ---- ORM calls (module 09) ------------------------------------------------------------------
 
 # Seconds the threads of a race wait for each other at the barrier, and for the calls to end.
@@ -323,6 +414,7 @@ OPS = {
     "probe_interleave": _op_interleave,
     "probe_with": _op_with,
     "probe_decorate": _op_decorate,
+    "probe_decorate_async": _op_decorate_async,
     "orm_call": _op_orm_call,
     "orm_race": _op_orm_race,
 }

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from prodev.probes.stubs import EXCEPTIONS, INTERRUPT, ProbeLimitError
+from prodev.probes.stubs import CANCELLED, EXCEPTIONS, INTERRUPT, ProbeLimitError
 from prodev.runtime import answers
 
 # An endless source stops a runaway answer (one that reads everything) after this many items.
@@ -397,14 +397,24 @@ class Opener(Recorder):
 
 class Clock(Recorder):
     """A clock that only moves when something sleeps on it, work advances it, or the check's
-    script moves it on."""
+    script moves it on.
 
-    methods = ("now", "sleep", "advance")
+    Sleeps are blocking (`sleep`) or awaited (`await_begin`, then `await_end`, from the async
+    sleep's coroutine); `tick` is a sibling task on the student's event loop taking its turn.
+    Each wait in `waits` says whether it was awaited and how many ticks fell inside it: a wait
+    that blocks the loop has none. With `cancel_on=n`, the n-th awaited wait is told to cancel
+    the task awaiting it."""
 
-    def __init__(self) -> None:
+    methods = ("now", "sleep", "advance", "await_begin", "await_end", "tick")
+
+    def __init__(self, cancel_on: int | None = None) -> None:
         self.now_value = 1000.0
         self.sleeps: list[float] = []
         self.reads = 0
+        self.waits: list[dict[str, Any]] = []
+        self.ticks = 0
+        self.cancel_on = cancel_on
+        self._awaiting: dict[str, Any] | None = None
 
     def now(self) -> float:
         self.reads += 1
@@ -417,12 +427,41 @@ class Clock(Recorder):
             raise ValueError(f"sleep length must be non-negative, got {seconds}")
         self.sleeps.append(float(seconds))
         self.now_value += seconds
+        self.waits.append({"seconds": float(seconds), "awaited": False, "ticks": 0})
+
+    def await_begin(self, seconds: Any = None) -> bool:
+        """An awaited sleep begins; returns whether the grader cancels the task now."""
+        self.sleep(seconds)
+        wait = self.waits[-1]
+        wait.update(awaited=True, ended=False)
+        self._awaiting = wait
+        awaited = sum(1 for w in self.waits if w["awaited"])
+        if self.cancel_on is not None and awaited == self.cancel_on:
+            wait["cancelled"] = True
+            return True
+        return False
+
+    def await_end(self) -> None:
+        if self._awaiting is not None:
+            self._awaiting["ended"] = True
+        self._awaiting = None
+
+    def tick(self) -> None:
+        self.ticks += 1
+        if self._awaiting is not None:
+            self._awaiting["ticks"] += 1
 
     def advance(self, seconds: Any = 0.0) -> None:
         self.now_value += float(seconds)
 
     def report(self) -> dict[str, Any]:
-        return {"now": self.now_value, "sleeps": self.sleeps, "reads": self.reads}
+        return {
+            "now": self.now_value,
+            "sleeps": self.sleeps,
+            "reads": self.reads,
+            "waits": self.waits,
+            "ticks": self.ticks,
+        }
 
 
 class Rand(Recorder):
@@ -461,9 +500,14 @@ class TargetInterrupt(Exception):  # noqa: N818 (it stands for KeyboardInterrupt
     """A target's KeyboardInterrupt, as the grader raises it: its stub raises the real one."""
 
 
+class TargetCancel(Exception):  # noqa: N818 (it stands for a cancellation)
+    """A call of an async target that the grader cancels: its stub cancels the awaiting task."""
+
+
 class Target(Recorder):
     """The function a check's decorator is applied to: counts calls, may cost clock time,
-    may fail a number of times, may run the check's SQL on the probe database it is given."""
+    may fail a number of times, may run the check's SQL on the probe database it is given;
+    an async one (`coroutine`) may have its `cancel_on`-th call cancelled."""
 
     methods = ("call",)
 
@@ -479,11 +523,14 @@ class Target(Recorder):
         self.exception = TargetInterrupt if name == INTERRUPT else EXCEPTIONS[name]
         self.sql = list(spec.get("sql") or [])
         self.fail_after_sql = bool(spec.get("fail_after_sql"))
+        self.cancel_on = spec.get("cancel_on")
 
     def call(self, args: Any = None, kwargs: Any = None, connection: Any = None) -> Any:
         args = list(args) if isinstance(args, list) else []
         kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
         self.calls.append([args, kwargs])
+        if self.cancel_on is not None and len(self.calls) == int(self.cancel_on):
+            raise TargetCancel(f"call {len(self.calls)} was cancelled")
         if self.clock is not None:
             self.clock.now_value += self.cost
         if self.sql:
@@ -558,6 +605,7 @@ class Recorders:
             "name": str(spec.get("name", "work")),
             "doc": str(spec.get("doc", "Do some work.")),
             "connection": bool(spec.get("sql")),
+            "coroutine": bool(spec.get("coroutine")),
         }
 
     # ---- serving callbacks -------------------------------------------------------------------
@@ -587,7 +635,8 @@ class Recorders:
             return reply
         except Exception as exc:  # noqa: BLE001 (the probe's failure is the stub's exception)
             name = INTERRUPT if isinstance(exc, TargetInterrupt) else type(exc).__name__
-            if name not in EXCEPTIONS and name not in ("ProbeLimitError", INTERRUPT):
+            name = CANCELLED if isinstance(exc, TargetCancel) else name
+            if name not in EXCEPTIONS and name not in ("ProbeLimitError", INTERRUPT, CANCELLED):
                 name = "RuntimeError"
             return {"ok": False, "error": name, "message": str(exc)[:300]}
 
@@ -663,6 +712,13 @@ def _sleep(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
     return _stub("sleep", str(spec["clock"]))
 
 
+def _async_sleep(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
+    clock = recorders.clock(str(spec["clock"]))
+    if spec.get("cancel_on") is not None:
+        clock.cancel_on = int(spec["cancel_on"])
+    return _stub("async_sleep", str(spec["clock"]))
+
+
 def _rand(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
     probe_id = str(spec["id"])
     _add(recorders, probe_id, Rand(spec))
@@ -682,6 +738,7 @@ _BUILDERS: dict[str, Callable[[Recorders, dict[str, Any]], dict[str, Any]]] = {
     "opener": _opener,
     "clock": _clock,
     "sleep": _sleep,
+    "async_sleep": _async_sleep,
     "rand": _rand,
     "log": _log,
 }

@@ -11,6 +11,7 @@ the grader answers. Patching a stub can only change what is asked, never what wa
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -50,6 +51,17 @@ class ProbeInterrupt(KeyboardInterrupt):
 ProbeInterrupt.__name__ = ProbeInterrupt.__qualname__ = "KeyboardInterrupt"
 
 
+# What a check's async target may do instead of answering: cancel the task that awaits it.
+CANCELLED = "CancelledError"
+# How many turns an awaited probe sleep gives the event loop's other tasks while it "waits".
+SLEEP_TURNS = 3
+
+
+class ProbeCancel(Exception):  # noqa: N818 (a request, not an error)
+    """The grader's word that an awaited target was cancelled: its stub cancels the task that
+    awaits it, so the student's code meets a real `asyncio.CancelledError` at that `await`."""
+
+
 class ProbeLimitError(UserError, RuntimeError):
     """A probe refused to go on: the answer read far more than the question allows."""
 
@@ -80,6 +92,8 @@ def ask(probe: str, method: str, *args: Any) -> Any:
     name = str(reply.get("error", "RuntimeError"))
     if name == INTERRUPT:
         raise ProbeInterrupt(str(reply.get("message", "interrupted")))
+    if name == CANCELLED:
+        raise ProbeCancel(str(reply.get("message", "cancelled")))
     cls = ProbeLimitError if name == "ProbeLimitError" else EXCEPTIONS.get(name, RuntimeError)
     raise cls(str(reply.get("message", "the probe refused the call")))
 
@@ -224,6 +238,16 @@ class StubClock:
     def sleep(self, seconds: float) -> None:
         ask(self.probe_id, "sleep", seconds)
 
+    async def async_sleep(self, seconds: float) -> None:
+        """`asyncio.sleep` on the fake clock: the grader records the wait when it begins (only
+        an awaited coroutine runs this body), the loop's other tasks get their turns while it
+        lasts, and the grader records its end. The grader may cancel the task during it."""
+        if ask(self.probe_id, "await_begin", seconds):
+            _current_task().cancel()  # the CancelledError arrives at the next await, below
+        for _ in range(SLEEP_TURNS):
+            await asyncio.sleep(0)
+        ask(self.probe_id, "await_end")
+
 
 class StubRand:
     """A stand-in for `random.random` whose values the grader chooses."""
@@ -247,7 +271,10 @@ class StubLog:
 
 def make_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
     """A plain function (with a name and docstring, as decorators expect) whose calls run in
-    the grader; with `connection`, its first argument must be the probe database's stub."""
+    the grader; with `connection`, its first argument must be the probe database's stub; with
+    `coroutine`, an `async def` function instead (`make_async_target`)."""
+    if spec.get("coroutine"):
+        return make_async_target(spec)
     probe_id = str(spec["id"])
     takes_connection = bool(spec.get("connection"))
 
@@ -258,6 +285,33 @@ def make_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
             connection = first.probe_id if isinstance(first, StubConnection) else repr(first)
             args = args[1:]
         return ask(probe_id, "call", list(args), dict(kwargs), connection)
+
+    work.__name__ = work.__qualname__ = str(spec.get("name", "work"))
+    work.__doc__ = str(spec.get("doc", "Do some work."))
+    return work
+
+
+def _current_task() -> asyncio.Task:
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("a probe coroutine must be awaited inside a running task")
+    return task
+
+
+def make_async_target(spec: Mapping[str, Any]) -> Callable[..., Any]:
+    """An `async def` function whose calls run in the grader. It gives the event loop a turn
+    before its work, as real I/O would; when the grader says this call is cancelled, it cancels
+    the task awaiting it, which then meets `asyncio.CancelledError` as at any other `await`."""
+    probe_id = str(spec["id"])
+
+    async def work(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0)
+        try:
+            return ask(probe_id, "call", list(args), dict(kwargs), None)
+        except ProbeCancel:
+            _current_task().cancel()
+        await asyncio.sleep(0)  # the CancelledError arrives here
+        raise RuntimeError("the task was cancelled, but it went on")
 
     work.__name__ = work.__qualname__ = str(spec.get("name", "work"))
     work.__doc__ = str(spec.get("doc", "Do some work."))
@@ -278,6 +332,8 @@ def _decode_stub(spec: Mapping[str, Any]) -> Any:
         return StubClock(probe_id)
     if kind == "sleep":
         return StubClock(probe_id).sleep
+    if kind == "async_sleep":
+        return StubClock(probe_id).async_sleep
     if kind == "rand":
         return StubRand(probe_id)
     if kind == "log":

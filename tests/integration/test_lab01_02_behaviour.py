@@ -513,3 +513,121 @@ def test_an_endless_loop_of_probe_calls_is_stopped():
 
     with pytest.raises(StudentError, match="calls on the probes"):
         probes.probe_call(student_with(spin=spin), "spin", probes.clock())
+
+
+# ---- async decorators --------------------------------------------------------------------------
+
+
+def _async_retry(wait_with):
+    """A small async retry: `wait_with` is "await" (the async sleep) or "block" (the sleep)."""
+
+    def retrying(attempts, sleep, async_sleep):
+        def decorate(fn):
+            @functools.wraps(fn)
+            async def wrapper(*args):
+                for n in range(attempts):
+                    try:
+                        return await fn(*args)
+                    except ConnectionError:
+                        if n == attempts - 1:
+                            raise
+                    if wait_with == "await":
+                        await async_sleep(0.25 * (n + 1))
+                    else:
+                        sleep(0.25 * (n + 1))
+
+            return wrapper
+
+        return decorate
+
+    return retrying
+
+
+def _run_async(answer, target, cancel_wait=None, attempts=3):
+    return probes.probe_decorate_async(
+        student_with(retrying=answer),
+        "retrying",
+        target,
+        [{"args": [5]}],
+        attempts,
+        probes.sleep(),
+        probes.async_sleep(cancel_on=cancel_wait),
+    )
+
+
+def test_awaited_waits_are_recorded_with_the_turns_other_tasks_took_during_them():
+    got = _run_async(
+        _async_retry("await"), probes.target(name="hold", fail_times=2, coroutine=True)
+    )
+    assert got["wrapper"]["coroutine_function"] and got["wrapper"]["name"] == "hold"
+    assert got["steps"] == [{"value": {"args": [5], "kwargs": {}, "call": 3}}]
+    waits = got["probes"]["clock"]["waits"]
+    assert [(w["seconds"], w["awaited"], w["ended"]) for w in waits] == [
+        (0.25, True, True),
+        (0.5, True, True),
+    ]
+    assert all(w["ticks"] > 0 for w in waits)
+    assert got["probes"]["clock"]["sleeps"] == [0.25, 0.5]
+
+
+def test_a_blocking_wait_in_an_async_wrapper_lets_no_other_task_run():
+    got = _run_async(
+        _async_retry("block"), probes.target(name="hold", fail_times=1, coroutine=True)
+    )
+    assert "value" in got["steps"][0]
+    assert got["probes"]["clock"]["waits"] == [{"seconds": 0.25, "awaited": False, "ticks": 0}]
+
+
+def test_a_plain_wrapper_returns_the_coroutine_and_the_call_runs_once():
+    def passing(attempts, sleep, async_sleep):
+        def decorate(fn):
+            def wrapper(*args):
+                try:
+                    return fn(*args)  # a coroutine: nothing has run yet
+                except ConnectionError:
+                    return "retried"
+
+            return wrapper
+
+        return decorate
+
+    got = _run_async(passing, probes.target(name="hold", fail_times=1, coroutine=True))
+    assert not got["wrapper"]["coroutine_function"]
+    assert got["steps"] == [{"raised": "ConnectionError", "message": "attempt 1 failed"}]
+    assert len(got["probes"]["target"]["calls"]) == 1
+
+
+def test_the_grader_cancels_the_awaiting_task_during_a_call_or_a_wait():
+    during_call = _run_async(
+        _async_retry("await"), probes.target(name="hold", cancel_on=1, coroutine=True)
+    )
+    assert during_call["steps"] == [{"cancelled": True}]
+    assert len(during_call["probes"]["target"]["calls"]) == 1
+    during_wait = _run_async(
+        _async_retry("await"), probes.target(name="hold", fail_times=5, coroutine=True), 2
+    )
+    assert during_wait["steps"] == [{"cancelled": True}]
+    assert len(during_wait["probes"]["target"]["calls"]) == 2
+    waits = during_wait["probes"]["clock"]["waits"]
+    assert [w.get("cancelled", False) for w in waits] == [False, True]
+    assert not waits[1]["ended"]
+
+
+def test_a_cancellation_caught_and_retried_is_seen_by_the_grader():
+    def stubborn(attempts, sleep, async_sleep):
+        def decorate(fn):
+            async def wrapper(*args):
+                for _ in range(attempts):
+                    try:
+                        return await fn(*args)
+                    except BaseException:  # a cancellation too
+                        await async_sleep(1)
+                return None
+
+            return wrapper
+
+        return decorate
+
+    got = _run_async(stubborn, probes.target(name="hold", cancel_on=1, coroutine=True))
+    assert len(got["probes"]["target"]["calls"]) == 2  # the cancelled call, then a retry
+    assert got["steps"] == [{"value": {"args": [5], "kwargs": {}, "call": 2}}]

@@ -320,6 +320,82 @@ FORGERIES = [
         + "import prodev.probes.stubs as _stubs\n"
         "_stubs.ask = lambda *a, **k: None\n",
     ),
+    # ---- lab 02 q7: async targets, awaited sleeps and the loop's ticks are the grader's ----
+    Forgery(
+        "lab02_decorators",
+        "q7",
+        "q7_returns_the_coroutine.py",
+        _IMPORT
+        + _forged_op(
+            "probe_decorate_async",
+            {
+                "wrapper": {
+                    "name": "fetch_availability",
+                    "doc": "Ask the calendar service which nights are free.",
+                    "wrapped": True,
+                    "coroutine_function": True,
+                },
+                "probes": {
+                    "clock": {
+                        "waits": [
+                            {"seconds": 0.5, "awaited": True, "ticks": 3},
+                            {"seconds": 1.0, "awaited": True, "ticks": 3},
+                        ]
+                    },
+                    "target": {"calls": [[[17], {}]] * 3},
+                },
+            },
+        )
+        + "import prodev.probes.stubs as _stubs\n"
+        "async def _no_wait(self, seconds):\n"
+        "    return None\n"
+        "_stubs.StubClock.async_sleep = _no_wait\n"
+        "import inspect as _inspect\n"
+        "_inspect.iscoroutinefunction = lambda fn: True\n",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q7",
+        "q7_blocking_sleep.py",
+        "import asyncio as _asyncio\n"
+        "import prodev.probes.stubs as _stubs\n"
+        "def _looks_awaited(self, seconds):\n"
+        "    if _stubs.ask(self.probe_id, 'await_begin', seconds):\n"
+        "        raise _asyncio.CancelledError()\n"
+        "    _stubs.ask(self.probe_id, 'tick')\n"
+        "    _stubs.ask(self.probe_id, 'await_end')\n"
+        "_stubs.StubClock.sleep = _looks_awaited\n",
+        known_gap=(
+            "the sibling task's turns during a wait reach the grader from inside the student's "
+            "process, so a notebook that rewrites the blocking `sleep` stub to send what an "
+            "awaited sleep sends (begin, a turn, end) makes a blocking wait look free; the "
+            "attempts, the waits' lengths and the cancellations stay the grader's. Closing it "
+            "needs a witness of the event loop outside that process"
+        ),
+        label="speaks_the_await_protocol",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q7",
+        "q7_swallows_final_error.py",
+        "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_async = _registry().ops['probe_decorate_async']\n"
+        "def _forged_async(namespace, request, decode):\n"
+        "    answer = _real_async(namespace, request, decode)\n"
+        "    answer['steps'] = [\n"
+        "        {'raised': 'TimeoutError', 'message': 'attempt 4 failed'}\n"
+        "        if step == {'value': None} else step\n"
+        "        for step in answer['steps']\n"
+        "    ]\n"
+        "    return answer\n"
+        "_registry().register_op('probe_decorate_async', _forged_async)\n",
+        known_gap=(
+            "as for q6: that the awaited call raised is seen only by the request op inside the "
+            "student's process, which the notebook can re-register; how many attempts ran and "
+            "every wait are still the grader's"
+        ),
+        label="restates_the_raise",
+    ),
     # ---- lab 09: a count made up in the student's process is ignored: the server counts ----
     Forgery(
         "lab09_django_orm",
