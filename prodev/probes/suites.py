@@ -31,6 +31,7 @@ import atexit
 import contextlib
 import importlib.util
 import io
+import os
 import re
 import shutil
 import sys
@@ -64,12 +65,12 @@ _HYPOTHESIS_EXAMPLE = re.compile(r"(?:Falsifying example|Failing test case):(.*)
 # ---- student side -------------------------------------------------------------------------------
 
 
-def use_hypothesis_profile() -> None:
+def use_hypothesis_profile(home: Path | None = None) -> None:
     """Load the course's Hypothesis profile in this process, if Hypothesis is installed.
 
-    Tests defined after this inherit its settings. Hypothesis keeps its files (caches, and an
-    example database if a test asks for one) in a temporary folder of this process, so nothing
-    is written into the lab folder.
+    Tests defined after this inherit its settings. Hypothesis keeps its files (caches) in `home`,
+    by default a temporary folder of this process (made only if Hypothesis writes), so nothing is
+    written into the lab folder.
     """
     global _hypothesis_home
     try:
@@ -84,9 +85,9 @@ def use_hypothesis_profile() -> None:
     )  # fmt: skip
     settings.load_profile(HYPOTHESIS_PROFILE)
     if _hypothesis_home is None:
-        _hypothesis_home = tempfile.mkdtemp(prefix="prodev-hypothesis-")
+        _hypothesis_home = str(Path(tempfile.gettempdir()) / f"prodev-hypothesis-{os.getpid()}")
         atexit.register(shutil.rmtree, _hypothesis_home, ignore_errors=True)
-    set_hypothesis_home_dir(_hypothesis_home)
+    set_hypothesis_home_dir(home or _hypothesis_home)
 
 
 class _HypothesisRules:
@@ -297,13 +298,14 @@ def _run_suite_on(
         sink = io.StringIO()
         rules = _HypothesisRules(shrink)
         plugins = [recorder, _fixture_plugin(fixture, module_name, modules), rules]
-        use_hypothesis_profile()
+        use_hypothesis_profile(home=Path(tmp) / "hypothesis")  # removed with the run's folder
         try:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 code = pytest.main(args, plugins=plugins)
         finally:
             for name in [n for n in sys.modules if run_id in n]:
                 del sys.modules[name]
+            use_hypothesis_profile()
     error = ""
     if recorder.collect_errors:
         error = "; ".join(recorder.collect_errors)[:_MESSAGE_CHARS]
