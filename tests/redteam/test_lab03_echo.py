@@ -27,6 +27,10 @@ MUTANT_LINES = [
     "cents = (amount * rate * 100)",
     'if night.strftime("%w")',
     "return abs((check_out - check_in).days)",
+    "EXTRA_GUEST_FEE * min(count, 28)",
+    "y + y // 4 - y // 100",
+    "for i in range(1, count + 1)",
+    "MONTHLY_DISCOUNT * count / 28",
 ]
 
 CAPTURE = """
