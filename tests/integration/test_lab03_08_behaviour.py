@@ -27,7 +27,13 @@ from prodev.probes.mutants import (
     mutate,
     run_suite,
 )
-from prodev.probes.suites import EXIT, build_module, run_suite_job, suite_runner
+from prodev.probes.suites import (
+    EXIT,
+    HYPOTHESIS_MAX_EXAMPLES,
+    build_module,
+    run_suite_job,
+    suite_runner,
+)
 from prodev.runtime.serve import serve
 
 COMPONENT = textwrap.dedent(
@@ -236,7 +242,7 @@ def test_given_tests_run_derandomised_and_bounded_and_write_nothing_here(
     namespace["SEEN"].clear()
     second = run(namespace, COMPONENT)
     assert [r["failed"] for r in first + second] == [{}, {}, {}]
-    assert len(examples) <= 2 * 500, "the harness caps max_examples"
+    assert len(examples) <= 2 * HYPOTHESIS_MAX_EXAMPLES, "the harness caps max_examples"
     assert examples[: len(examples) // 2] == namespace["SEEN"], "the same examples every run"
     assert not (tmp_path / ".hypothesis").exists()
 
