@@ -14,6 +14,12 @@ implementation and fail on a broken one (a *mutant*)?
   convenience for the student only: `run_tests("TestNights")` runs that class with real pytest
   against the real module and prints what passed and failed. Grading never calls it.
 
+Tests written with Hypothesis (`@given`) run the same way everywhere, under the rules of
+`HYPOTHESIS_RULES`: derandomised (the same examples on every run, so a grade never depends on
+chance), no example database, no deadline (a busy machine must not fail a correct test), a bounded
+number of examples, and Hypothesis's own files in a temporary folder, never `.hypothesis/` in the
+lab folder.
+
 The grader side (trusted checks: `mutate`, `disguise`, `assert_catches`...) is
 `prodev.probes.mutants`. A mutant's source is sent only to a fresh job and is never echoed in a
 hidden check's result.
@@ -21,10 +27,13 @@ hidden check's result.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import io
+import os
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -39,8 +48,74 @@ _EMPTY_INI = Path(__file__).parent.parent / "checking" / "checks.ini"
 # Longest failure message kept per test: enough to read, never a page of traceback.
 _MESSAGE_CHARS = 300
 
+# Hypothesis, wherever a suite runs: the profile a notebook's @given tests start from, and what
+# the harness imposes on each of them whatever its own @settings say (max_examples is capped).
+HYPOTHESIS_PROFILE = "prodev"
+HYPOTHESIS_RULES = {"derandomize": True, "database": None, "deadline": None}
+HYPOTHESIS_EXAMPLES = 100  # the profile's max_examples
+# The most a test may ask for with @settings(max_examples=...): a class of four such tests on
+# year-long stays then runs in about a second, well inside the time a suite job is given.
+HYPOTHESIS_MAX_EXAMPLES = 200
+# Health checks that judge the machine or this harness, not the test: `too_slow` (a busy machine)
+# and `differing_executors` (the harness runs a class once per module, a new instance each time).
+_HYPOTHESIS_QUIET = ("too_slow", "differing_executors")
+_hypothesis_home: str | None = None
+# How Hypothesis introduces the example a failing test was called with.
+_HYPOTHESIS_EXAMPLE = re.compile(r"(?:Falsifying example|Failing test case):(.*)", re.S)
+
 
 # ---- student side -------------------------------------------------------------------------------
+
+
+def use_hypothesis_profile(home: Path | None = None) -> None:
+    """Load the course's Hypothesis profile in this process, if Hypothesis is installed.
+
+    Tests defined after this inherit its settings. Hypothesis keeps its files (caches) in `home`,
+    by default a temporary folder of this process (made only if Hypothesis writes), so nothing is
+    written into the lab folder.
+    """
+    global _hypothesis_home
+    try:
+        from hypothesis import HealthCheck, settings
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:
+        return
+    quiet = [HealthCheck[name] for name in _HYPOTHESIS_QUIET]
+    settings.register_profile(
+        HYPOTHESIS_PROFILE, max_examples=HYPOTHESIS_EXAMPLES, suppress_health_check=quiet,
+        print_blob=False, **HYPOTHESIS_RULES,
+    )  # fmt: skip
+    settings.load_profile(HYPOTHESIS_PROFILE)
+    if _hypothesis_home is None:
+        _hypothesis_home = str(Path(tempfile.gettempdir()) / f"prodev-hypothesis-{os.getpid()}")
+        atexit.register(shutil.rmtree, _hypothesis_home, ignore_errors=True)
+    set_hypothesis_home_dir(home or _hypothesis_home)
+
+
+class _HypothesisRules:
+    """A pytest plugin that runs every @given test under `HYPOTHESIS_RULES`, whatever the test's
+    own @settings say: a test cannot make its run random, slow or dependent on a database.
+
+    With `shrink=False` (grading, where only the verdict counts) a failing example is not
+    shrunk to a smaller one: the verdict is the same, and a mutant costs a third of the time.
+    """
+
+    def __init__(self, shrink: bool) -> None:
+        self.shrink = shrink
+
+    def pytest_runtest_call(self, item: Any) -> None:
+        test = getattr(item.obj, "__func__", item.obj)
+        if not getattr(test, "is_hypothesis_test", False):
+            return
+        from hypothesis import HealthCheck, Phase, settings
+
+        own = test._hypothesis_internal_use_settings  # where @settings and @given keep them
+        quiet = set(own.suppress_health_check) | {HealthCheck[n] for n in _HYPOTHESIS_QUIET}
+        phases = [p for p in own.phases if self.shrink or p not in (Phase.shrink, Phase.explain)]
+        test._hypothesis_internal_use_settings = settings(
+            own, max_examples=min(own.max_examples, HYPOTHESIS_MAX_EXAMPLES),
+            suppress_health_check=quiet, phases=phases, **HYPOTHESIS_RULES,
+        )  # fmt: skip
 
 
 def build_module(spec: Mapping[str, Any]) -> types.ModuleType:
@@ -159,6 +234,7 @@ def _short(report: Any) -> str:
         lines = [line.strip() for line in str(report.longrepr).splitlines() if line.strip()]
         useful = [line for line in lines if line.startswith(("E ", "fixture '"))]
         text = (useful or lines or ["failed"])[-1].removeprefix("E ").strip()
+    text, example = _hypothesis_example(text)
     if text == "AssertionError":  # a bare assert: show the line that failed
         failing = [
             line
@@ -167,7 +243,20 @@ def _short(report: Any) -> str:
         ]
         if failing:
             text = f"AssertionError: {failing[-1].lstrip('>').strip()}"
+    if example:
+        text += f" (failing example: {example})"
     return re.sub(r"\s+", " ", text)[:_MESSAGE_CHARS]
+
+
+def _hypothesis_example(text: str) -> tuple[str, str]:
+    """A failure message split into the error and Hypothesis's failing example (or ""), the
+    example without what says nothing: the test's `self`, the module under test, comments."""
+    found = _HYPOTHESIS_EXAMPLE.search(text)
+    if not found:
+        return text, ""
+    example = re.sub(r"#[^\n]*", "", found.group(1))
+    example = re.sub(r"\b\w+=<(?:[^<>]|<[^<>]*>)*>,\s*", "", example)  # self=<...>, pricing=<...>
+    return text[: found.start()].strip(), example.strip()
 
 
 def _is_fixture(obj: Any) -> bool:
@@ -182,8 +271,10 @@ def _run_suite_on(
     module_name: str,
     fixture: str,
     modules: Sequence[types.ModuleType],
+    shrink: bool = True,
 ) -> list[SuiteResult]:
-    """Run the test class `suite` once per module, in one pytest session."""
+    """Run the test class `suite` once per module, in one pytest session (`shrink`: whether
+    Hypothesis shrinks a failing example; see `_HypothesisRules`)."""
     import pytest
 
     fixtures = {k: v for k, v in namespace.items() if _is_fixture(v) and not k.startswith("_")}
@@ -207,13 +298,16 @@ def _run_suite_on(
         if importlib.util.find_spec("pytest_timeout") is not None:
             args += ["-p", "pytest_timeout", "--timeout=10"]
         sink = io.StringIO()
-        plugins = [recorder, _fixture_plugin(fixture, module_name, modules)]
+        rules = _HypothesisRules(shrink)
+        plugins = [recorder, _fixture_plugin(fixture, module_name, modules), rules]
+        use_hypothesis_profile(home=Path(tmp) / "hypothesis")  # removed with the run's folder
         try:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 code = pytest.main(args, plugins=plugins)
         finally:
             for name in [n for n in sys.modules if run_id in n]:
                 del sys.modules[name]
+            use_hypothesis_profile()
     error = ""
     if recorder.collect_errors:
         error = "; ".join(recorder.collect_errors)[:_MESSAGE_CHARS]
@@ -240,6 +334,8 @@ def suite_runner(
     the fixture `fixture`; fixtures the notebook defines with `@pytest.fixture` are available too.
     With no implementations, the suite runs against the real `module_name` (the lab's file).
     """
+
+    use_hypothesis_profile()  # before the notebook defines its tests, so they inherit it
 
     def run_tests(suite: str, implementations: Sequence[Any] | None = None) -> Any:
         if not isinstance(suite, str) or not suite.isidentifier():
@@ -306,7 +402,7 @@ def run_suite_job(
     module_name = str(payload["module"])
     module = build_module({"name": module_name, "source": str(payload["source"])})
     fixture = str(payload.get("fixture") or module_name)
-    (result,) = _run_suite_on(namespace, suite, module_name, fixture, [module])
+    (result,) = _run_suite_on(namespace, suite, module_name, fixture, [module], shrink=False)
     if result["error"]:
         verdict = "not_collected"
     elif not result["tests"]:
@@ -323,6 +419,8 @@ def warm_up() -> None:
     warm parent) finds pytest's own modules imported and starts each suite job quickly."""
     namespace = {"TestNothing": type("TestNothing", (), {})}
     _run_suite_on(namespace, "TestNothing", "_prodev_warm", "component", [types.ModuleType("m")])
+    with contextlib.suppress(ImportError):  # property-based tests (lab 03) start warm too
+        import hypothesis.strategies  # noqa: F401
 
 
 # Job name -> job, installed by prodev.runtime.registry.

@@ -27,7 +27,13 @@ from prodev.probes.mutants import (
     mutate,
     run_suite,
 )
-from prodev.probes.suites import EXIT, build_module, run_suite_job, suite_runner
+from prodev.probes.suites import (
+    EXIT,
+    HYPOTHESIS_MAX_EXAMPLES,
+    build_module,
+    run_suite_job,
+    suite_runner,
+)
 from prodev.runtime.serve import serve
 
 COMPONENT = textwrap.dedent(
@@ -206,6 +212,47 @@ def test_results_cross_as_json_and_missing_classes_are_explained() -> None:
         assert_catches(
             InProcessStudent(namespace), "TestNothing", "component", COMPONENT, MUTANT, "x"
         )
+
+
+PROPERTY = """
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SEEN = []
+
+
+class TestPrice:
+    # Asks for what grading must not allow: random examples, far too many, a deadline, a database.
+    @settings(derandomize=False, max_examples=5000, deadline=10)
+    @given(nights=st.integers(min_value=1, max_value=10_000))
+    def test_price_grows_with_the_nights(self, component, nights):
+        SEEN.append(nights)
+        stay, longer = component.Stay(nights), component.Stay(nights + 1)
+        assert component.price(longer, 50) > component.price(stay, 50)
+"""
+
+
+def test_given_tests_run_derandomised_and_bounded_and_write_nothing_here(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    namespace = notebook(PROPERTY)
+    first = run(namespace, COMPONENT, COMPONENT)  # one class, two modules: two executors
+    examples = list(namespace["SEEN"])
+    namespace["SEEN"].clear()
+    second = run(namespace, COMPONENT)
+    assert [r["failed"] for r in first + second] == [{}, {}, {}]
+    assert len(examples) <= 2 * HYPOTHESIS_MAX_EXAMPLES, "the harness caps max_examples"
+    assert examples[: len(examples) // 2] == namespace["SEEN"], "the same examples every run"
+    assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_failing_property_reports_its_example_without_noise() -> None:
+    broken = mutate(COMPONENT, ("return stay.nights * rate", "return min(stay.nights, 999) * rate"))
+    (result,) = run(notebook(PROPERTY), broken)
+    (message,) = result["failed"].values()
+    assert "failing example" in message and "nights=999" in message
+    assert "object at 0x" not in message and "<module" not in message
 
 
 def test_mutate_insists_on_exactly_one_match() -> None:

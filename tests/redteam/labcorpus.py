@@ -287,4 +287,8 @@ HIDDEN_MUTANT_MARKERS = [
     "tiers = ((28, MONTHLY_DISCOUNT)",
     "cents = (amount * rate * 100)",
     'if night.strftime("%w")',
+    "EXTRA_GUEST_FEE * min(count, 28)",
+    "y + y // 4 - y // 100",
+    "for i in range(1, count + 1)",
+    "MONTHLY_DISCOUNT * count / 28",
 ]
