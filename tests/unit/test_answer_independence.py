@@ -92,7 +92,7 @@ def test_bound_names_are_the_cells_top_level_names():
 def test_a_helper_holding_the_namespace_moves_with_no_answer(tmp_path):
     """A setup helper that keeps `globals()` (lab 03's `run_tests`) is the same helper whatever
     the answers in the namespace are."""
-    helper = "def runner(namespace):\n    return lambda name: namespace[name]\n\nrun = runner(globals())"
+    helper = "def runner(ns):\n    return lambda name: ns[name]\n\nrun = runner(globals())"
     reference = fingerprint(run(helper, Q1, tmp_path=tmp_path))
     changed = fingerprint(run(helper, Q1.replace("log.append(args)", "pass"), tmp_path=tmp_path))
     assert changed["run"] == reference["run"] and changed["logged"] != reference["logged"]
