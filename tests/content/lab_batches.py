@@ -26,7 +26,7 @@ from typing import Any
 
 from prodev.course.layout import Course
 from prodev.course.paths import data_dir
-from prodev.runtime.notebook import read_notebook
+from prodev.runtime.notebook import cell_source, read_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = Course.load(ROOT)
@@ -64,8 +64,15 @@ def _release_with(lab: str, answers: dict[str, str]) -> dict:
 
 def submissions(lab: str) -> dict[str, dict]:
     """Student id -> notebook: the reference, the blank release, and the red team's attacks on
-    this lab with their controls."""
-    from labs_harness import with_answer
+    this lab with their controls.
+
+    An attack and its control answer one question (and the reference answers the questions it
+    builds on); the rest is the blank release, whose checks fail at once. Their scores are
+    compared on that question only, so the batch grades the lab's other checks twice, not once
+    per submission."""
+    from labs_harness import answer_cells, with_answer
+
+    from autograder.labcheck import builds_on
 
     reference = read_notebook(COURSE.lab(lab).source_notebook)
     found = {"reference": reference, "blank": read_notebook(COURSE.lab(lab).release_notebook)}
@@ -74,11 +81,13 @@ def submissions(lab: str) -> dict[str, dict]:
     from redteam.labcorpus import cases
     from redteam.probe_forgeries import FORGERIES
 
+    answers = {q: cell_source(cell) for q, cell in answer_cells(reference).items()}
     for forgery in (f for f in FORGERIES if f.lab == lab):
+        base = _release_with(lab, {q: answers[q] for q in builds_on(lab, forgery.question)})
         found[f"control_{forgery.name}"] = with_answer(
-            reference, forgery.question, forgery.control_source()
+            base, forgery.question, forgery.control_source()
         )
-        found[forgery.name] = with_answer(reference, forgery.question, forgery.attack_source())
+        found[forgery.name] = with_answer(base, forgery.question, forgery.attack_source())
     for name, case in cases().items():
         if case.lab == lab:
             found[f"{name}_control"] = _release_with(lab, case.control)
