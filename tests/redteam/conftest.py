@@ -22,7 +22,7 @@ from autograder.config import SAMPLE_HIDDEN_SEED, Limits  # noqa: E402
 from autograder.runner import Grader  # noqa: E402
 from prodev.course.paths import PUBLIC_SEED  # noqa: E402
 
-JOBS = 4  # most of the batch waits on time limits (looping notebooks, the checking deadline)
+JOBS = 2
 # A check that waits on something the notebook holds is cut off after checking_seconds.
 LIMITS = Limits(timeout=10, request_timeout=5, checking_seconds=20)
 PRIVATE_MARKER = "ALICE-PRIVATE-MARKER-0c41"
