@@ -97,6 +97,7 @@ def _start(port: int, password: str) -> int:
     import redis as redis_client
 
     here = folder()
+    here.mkdir(parents=True, exist_ok=True)  # a first start, or a data folder removed since
     (here / "redis.pid").unlink(missing_ok=True)
     log = here / "redis.log"
     log.unlink(missing_ok=True)
