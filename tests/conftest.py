@@ -55,11 +55,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 # Test files whose tests grade each lab on its own, and whose ids start with the lab's name, as
-# in `test_x[lab04_advanced_sql-q1_wrong.py]`: their tests are scheduled lab by lab.
-_PER_LAB_FILES = {"tests/content/test_labs.py"}
-# Files whose tests share one sandboxed batch per lab (tests/content/lab_batches.py): a lab's
-# tests in all of them go to one worker, which grades that lab's batch once.
-_BATCH_FILES = {
+# in `test_x[lab04_advanced_sql-q1_wrong.py]`: a lab's tests in all of them go to one worker,
+# which grades the lab's variants in its pool (tests/content/labs_harness.py) and its sandboxed
+# batch (tests/content/lab_batches.py) once each, side by side.
+_PER_LAB_FILES = {
+    "tests/content/test_labs.py",
     "tests/content/test_labs_graded.py",
     "tests/redteam/test_probe_forging.py",
     "tests/redteam/test_lab_attacks.py",
@@ -70,9 +70,8 @@ _LAB_ID = re.compile(r"\[(lab\d+_\w+?)(?:-|\])")
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """`--dist loadfile` (make test), with one refinement: a test file's tests stay on one
     worker (its fixtures are built once, a notebook's cells share a kernel), except that the
-    tests of `_PER_LAB_FILES` are scheduled lab by lab, so the labs spread over the workers
-    (each worker then grades only the labs it was given), and those of `_BATCH_FILES` by lab
-    across the files."""
+    tests of `_PER_LAB_FILES` are scheduled lab by lab, across those files, so the labs spread
+    over the workers (each worker then grades only the labs it was given)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -80,10 +79,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     class ByFileAndLab(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path, _, rest = nodeid.partition("::")
-            lab = _LAB_ID.search(rest) if path in _PER_LAB_FILES | _BATCH_FILES else None
-            if lab and path in _BATCH_FILES:
-                return f"lab batch::{lab.group(1)}"
-            return f"{path}::{lab.group(1)}" if lab else path
+            lab = _LAB_ID.search(rest) if path in _PER_LAB_FILES else None
+            return f"lab::{lab.group(1)}" if lab else path
 
     return ByFileAndLab(config, log)
 

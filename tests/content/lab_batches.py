@@ -1,10 +1,12 @@
 """One `prodev grade` batch per lab, in the bwrap sandbox, shared by every test that grades a lab
-for real: the reference and the blank release (test_labs_graded.py), and the red team's
-submissions aimed at that lab, each beside its control (tests/redteam/test_probe_forging.py and
-test_lab_attacks.py). A lab's grader and sandboxes start once, and its reference is graded once.
+for real: the reference and the blank release (test_labs.py, test_labs_graded.py), and the red
+team's submissions aimed at that lab, each beside its control (tests/redteam/test_probe_forging.py
+and test_lab_attacks.py). A lab's grader and sandboxes start once, and its reference is graded
+once: in-process grading (labs_harness.py) is for the wrong answers and rewrites.
 
 tests/conftest.py schedules the tests of these files lab by lab, so that one worker holds all of a
-lab's tests and grades its batch once (`batch` is cached per process). A course without the red
+lab's tests and grades its batch once (`batch` is cached per process), while the same lab's
+in-process grading runs beside it in the worker's pool. A course without the red
 team's folder (the scratch course of `prodev new-lab`'s test) grades the reference and the blank.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prodev.checking.checkrun import CheckResult
 from prodev.course.layout import Course
 from prodev.course.paths import data_dir
 from prodev.runtime.notebook import cell_source, read_notebook
@@ -50,6 +53,21 @@ class Batch:
     def scores(self, student: str) -> dict[str, float]:
         """Question -> points the student scored."""
         return {q: float(t["score"]) for q, t in self.results[student]["questions"].items()}
+
+    def checks(self, student: str) -> tuple[CheckResult, ...]:
+        """The student's results document read back as check results (a hidden check is named
+        by its number, as the document names it)."""
+        return tuple(
+            CheckResult(
+                question=test["name"].split(":", 1)[0],
+                name=test["name"].split(":", 1)[1].strip(),
+                points=float(test["max_score"]),
+                passed=test["status"] == "passed",
+                message=test["output"],
+                hidden=test["visibility"] != "visible",
+            )
+            for test in self.results[student]["tests"]
+        )
 
 
 def _release_with(lab: str, answers: dict[str, str]) -> dict:

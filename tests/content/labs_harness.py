@@ -3,10 +3,12 @@
 Where a lab's parts live comes from the course model (`prodev.course.layout`): the source
 notebook and public checks (solutions/), the release (labs/), the hidden checks (autograder/checks/
 unless the course's settings say otherwise); its wrong answers are in `tests/fixtures/`. Grading a
-variant (the reference, the blank release, the reference with one wrong answer swapped in) runs
-its code cells with `prodev.runtime.notebook.run_cells` and then the public and hidden checks with
+variant (the reference with a wrong answer or a rewrite swapped in) runs its code cells with
+`prodev.runtime.notebook.run_cells` and then the public and hidden checks with
 `prodev.checking.checkrun.run_checks`, exactly as a self-check does, plus the hidden part.
-A lab's variants are graded once per test session, side by side in a small process pool.
+A lab's variants are graded once per test session, side by side in a small process pool. The
+reference and the blank release themselves are graded for real, by `prodev grade` in the
+sandbox (lab_batches.py); here the reference's cells only run, for what they leave behind.
 
 Running a lab's cells takes a fraction of a second once a process has imported what they use
 (lab 04: 0.5 s); its checks take most of the time (lab 03: about a minute per pass). So a wrong
@@ -229,24 +231,19 @@ def _pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _grade_in_worker(
-    lab_name: str, variant: str, answers: dict[str, str], questions: list[str] | None
-) -> Graded:
-    """Runs in a pool process: the reference (or, for "blank", the release) with `answers`
-    (question -> wrong answer or rewrite file) swapped in, graded on `questions` (all if None)."""
+def _grade_in_worker(lab_name: str, answers: dict[str, str], questions: list[str] | None) -> Graded:
+    """Runs in a pool process: the reference with `answers` (question -> wrong answer or rewrite
+    file) swapped in, graded on `questions` (all if None; none if empty: the cells only)."""
     lab = Lab(lab_name)
-    if variant == "blank":
-        nb = read_notebook(lab.release)
-        return grade(nb, lab.release_dir, lab.layout.released_checks, lab.hidden_dir)
     nb = read_notebook(lab.source)
     for question, path in answers.items():
         nb = with_answer(nb, question, Path(path).read_text(encoding="utf-8"))
     return grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions)
 
 
-def _submit(lab: str, variant: str, answers: dict[str, Path], questions=None) -> Future:
+def _submit(lab: str, answers: dict[str, Path], questions=None) -> Future:
     named = {q: str(path) for q, path in answers.items()}
-    return _pool().submit(_grade_in_worker, lab, variant, named, questions)
+    return _pool().submit(_grade_in_worker, lab, named, questions)
 
 
 @dataclass(frozen=True)
@@ -282,9 +279,8 @@ class LabGrading:
     """Everything test_labs.py grades of one lab, submitted to the pool at once (so the pool
     stays busy) the first time any of it is asked for."""
 
-    reference: Future
-    reference_again: Future  # the reference's cells alone, run again: which names vary by run
-    blank: Future
+    reference: Future  # the reference's cells alone: what they leave in the namespace
+    reference_again: Future  # the same, run again: which names vary from run to run
     wrong: dict[str, Future]  # wrong answer file name -> its own question's results
     rewrites: dict[str, Future]  # rewrite file name -> its own question's results
     cross: list[tuple[str, dict[str, Path], Future]]
@@ -293,30 +289,24 @@ class LabGrading:
 @functools.cache
 def lab_grading(lab_name: str) -> LabGrading:
     lab = Lab(lab_name)
-    reference = _submit(lab_name, "reference", {})
-    reference_again = _submit(lab_name, "reference", {}, [])
-    wrong = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
+    reference = _submit(lab_name, {}, [])
+    reference_again = _submit(lab_name, {}, [])
+    wrong = {p.name: _submit(lab_name, {question_of(p): p}, [question_of(p)])
              for p in lab.wrong_answers()}  # fmt: skip
-    cross = [(q, answers, _submit(lab_name, "source", answers, [q]))
+    cross = [(q, answers, _submit(lab_name, answers, [q]))
              for q, answers in cross_plan(lab_name)]  # fmt: skip
-    rewrites = {p.name: _submit(lab_name, "source", {question_of(p): p}, [question_of(p)])
+    rewrites = {p.name: _submit(lab_name, {question_of(p): p}, [question_of(p)])
                 for p in lab.rewrites()}  # fmt: skip
-    blank = _submit(lab_name, "blank", {})
-    return LabGrading(reference, reference_again, blank, wrong, rewrites, cross)
+    return LabGrading(reference, reference_again, wrong, rewrites, cross)
 
 
 @functools.cache
 def grade_variant(lab_name: str, variant: str) -> tuple[CheckResult, ...]:
-    """Grade a variant of a lab once per session.
-
-    `variant` is "reference" (the solutions notebook), "blank" (the release in labs/) or the file
-    name of a wrong answer in tests/fixtures/<lab>/wrong/, graded in a full run (every check).
-    """
-    if variant in ("reference", "blank"):
-        return getattr(lab_grading(lab_name), variant).result().results
+    """Grade the reference with the wrong answer `variant` (a file name in
+    tests/fixtures/<lab>/wrong/) in place, in a full run (every check), once per session."""
     lab = Lab(lab_name)
     wrong = lab.wrong_dir / variant
-    return _submit(lab_name, "source", {question_of(wrong): wrong}).result().results
+    return _submit(lab_name, {question_of(wrong): wrong}).result().results
 
 
 def grade_wrong_answers(lab_name: str) -> dict[str, tuple[CheckResult, ...]]:

@@ -1,5 +1,6 @@
 """Every lab in solutions/, proven both ways: the reference scores full marks on its public and
-hidden checks, the blank release scores zero with messages a student can act on, and each
+hidden checks, the blank release scores zero with messages a student can act on (both graded by
+`prodev grade` in the sandbox, in the lab's batch: lab_batches.py), and each
 plausible wrong answer in tests/fixtures/<lab>/wrong/ loses points on its own question only
 (graded on its own question's checks; it leaves every other name of the notebook as the
 reference does, and no other answer reads its names; one cross pass grades every question beside
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from answer_independence import bound_names
+from lab_batches import batch
 from labs_harness import (
     ROOT,
     Lab,
@@ -37,6 +39,7 @@ from labs_harness import (
     grade_variant,
     grade_wrong_answers,
     heading_points,
+    lab_grading,
     moved_names,
     question_of,
     solution_body,
@@ -58,9 +61,17 @@ def lab_ids(lab: Lab) -> str:
     return lab.name  # tests/conftest.py schedules a lab's tests on one worker by this id
 
 
+def graded_for_real(lab: Lab, student: str) -> tuple[CheckResult, ...]:
+    """`student`'s checks from the lab's sandboxed batch (lab_batches.py). The lab's in-process
+    grading (wrong answers, rewrites) is set going first, so that it runs beside the batch."""
+    lab_grading(lab.name)
+    return batch(lab.name).checks(student)
+
+
+@pytest.mark.needs_bwrap
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_reference_passes_every_check(lab: Lab) -> None:
-    results = grade_variant(lab.name, "reference")
+    results = graded_for_real(lab, "reference")
     assert results, f"{lab}: no checks ran"
     assert any(r.hidden for r in results), f"{lab}: no hidden checks ran"
     assert any(not r.hidden for r in results), f"{lab}: no public checks ran"
@@ -68,9 +79,10 @@ def test_reference_passes_every_check(lab: Lab) -> None:
     assert not failed, f"{lab}: the reference fails checks:\n{describe(failed)}"
 
 
+@pytest.mark.needs_bwrap
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_blank_release_fails_every_check_with_a_readable_message(lab: Lab) -> None:
-    results = grade_variant(lab.name, "blank")
+    results = graded_for_real(lab, "blank")
     assert results, f"{lab}: no checks ran on the blank release"
     passed = [r for r in results if r.passed]
     assert not passed, f"{lab}: the blank release passes checks:\n{describe(passed)}"
@@ -151,13 +163,12 @@ def comparable(result: CheckResult) -> tuple:
 EQUIVALENCE_LAB = "lab02_decorators"  # cheap to grade in full: one full run per wrong answer
 
 
-@pytest.mark.skipif(
-    EQUIVALENCE_LAB not in {lab.name for lab in LABS}, reason=f"{EQUIVALENCE_LAB} is not here"
-)
-def test_grading_wrong_answers_apart_agrees_with_full_runs() -> None:
+@pytest.mark.parametrize(
+    "lab", [lab for lab in LABS if lab.name == EQUIVALENCE_LAB], ids=lab_ids
+)  # the lab's id in the test's: it runs on the worker that grades that lab
+def test_grading_wrong_answers_apart_agrees_with_full_runs(lab: Lab) -> None:
     """A full run (whole notebook, every check) of each wrong answer gives the same results on
     its question as the own-question grading, and full marks elsewhere, as the cross pass says."""
-    lab = Lab(EQUIVALENCE_LAB)
     apart = grade_wrong_answers(lab.name)
     assert apart, f"{lab} has no wrong answers"
     for wrong, own in apart.items():
@@ -183,6 +194,7 @@ def test_every_question_has_a_wrong_answer(lab: Lab) -> None:
     assert not missing, f"{lab}: add a plausible wrong answer to {lab.wrong_dir} for {missing}"
 
 
+@pytest.mark.needs_bwrap
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     nb = read_notebook(lab.source)
@@ -191,7 +203,7 @@ def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
         gid.removesuffix("_check"): float(c["metadata"]["nbgrader"].get("points", 0))
         for gid, c in check_cells(nb).items()
     }
-    reference = by_question(grade_variant(lab.name, "reference"))
+    reference = by_question(graded_for_real(lab, "reference"))
     checks = {q: sum(r.points for r in rs) for q, rs in reference.items()}
     assert headings == cells == checks, (
         f"{lab}: points differ (question headings {headings}, check cells {cells}, "
@@ -199,12 +211,13 @@ def test_points_agree_in_heading_check_cell_and_checks(lab: Lab) -> None:
     )
 
 
+@pytest.mark.needs_bwrap
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
 def test_answer_and_check_cells_pair_up(lab: Lab) -> None:
     nb = read_notebook(lab.source)
     answers = set(answer_cells(nb))
     checked = {gid.removesuffix("_check") for gid in check_cells(nb)}
-    with_checks = set(by_question(grade_variant(lab.name, "reference")))
+    with_checks = set(by_question(graded_for_real(lab, "reference")))
     assert answers == checked, f"{lab}: answer cells {answers} vs check cells {checked}"
     assert answers <= with_checks, f"{lab}: answers without checks: {answers - with_checks}"
     for gid, cell in check_cells(nb).items():
