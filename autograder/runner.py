@@ -299,18 +299,19 @@ class BatchChecksPlugin(ChecksPlugin):
 def _prepare_datasets(
     dataset: Dataset, hidden_seed: int, sizes: tuple[str, ...] = ("small",)
 ) -> tuple[list[Path], list[Path]]:
-    """Build the public and hidden datasets before any sandbox needs them (they mount read-only);
-    return both lists."""
+    """Build the public and hidden datasets, and their derived copies, before any sandbox needs
+    them (they mount read-only: a notebook's setup cell cannot build the public dataset's Parquet
+    copy there, as it does on a student's machine); return both lists."""
     public = [Path(dataset(seed=PUBLIC_SEED, size=size)) for size in sizes]
     hidden = [Path(dataset(seed=hidden_seed, size=size)) for size in sizes]
-    for path in hidden:
+    for path in public + hidden:
         _build_derived_copies(path)
     return public, hidden
 
 
 def _build_derived_copies(dataset: Path) -> None:
-    """The SQLite and Parquet copies that checks make of a dataset, built before the sandboxes
-    start: a hidden dataset's files reach the sandbox only through the links staged then."""
+    """The SQLite and Parquet copies that notebooks and checks make of a dataset, built before the
+    sandboxes start: a dataset's files reach the sandbox only as they are then."""
     if dataset.suffix != ".duckdb":
         return
     from prodev.stayhub.data import parquet_copy, sqlite_copy
