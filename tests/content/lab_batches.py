@@ -50,9 +50,16 @@ class Batch:
     log: str  # what `prodev grade` printed
     peak_mb: float  # the grader process's peak resident memory
 
+    def document(self, student: str) -> dict[str, Any]:
+        """The student's results document; the test fails with the grader's output if none."""
+        if student not in self.results:
+            why = f"exit {self.returncode}:\n{self.log[-3000:]}"
+            raise AssertionError(f"{self.lab}: {student} was not graded ({why})")
+        return self.results[student]
+
     def scores(self, student: str) -> dict[str, float]:
         """Question -> points the student scored."""
-        return {q: float(t["score"]) for q, t in self.results[student]["questions"].items()}
+        return {q: float(t["score"]) for q, t in self.document(student)["questions"].items()}
 
     def checks(self, student: str) -> tuple[CheckResult, ...]:
         """The student's results document read back as check results (a hidden check is named
@@ -66,7 +73,7 @@ class Batch:
                 message=test["output"],
                 hidden=test["visibility"] != "visible",
             )
-            for test in self.results[student]["tests"]
+            for test in self.document(student)["tests"]
         )
 
 
