@@ -30,7 +30,7 @@ lab: setup data ## Set up, build the data, start JupyterLab on http://127.0.0.1:
 	$(BIN)/prodev lab --port $(PORT)
 
 # Four workers on two cores: much of the suite waits (on the checks' timers, servers, time
-# limits), and with two workers the cores stood idle half the time (13 min 14 s against 11 min 52 s).
+# limits), which two workers left the cores to do (13 min 14 s on two, 11 min 52 s on four).
 test: setup ## Set up and run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 4 --dist loadfile
 
