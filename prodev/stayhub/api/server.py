@@ -51,14 +51,17 @@ class PracticeAPI:
         size: str = "small",
         port: int | None = None,
         sqlite_path: str | Path | None = None,
+        sleep: Callable[[float], None] = time.sleep,
         **switches: Any,
     ) -> None:
+        """`sleep` is how a request waits out its latency; a test passes a gate to hold
+        requests until it has seen them all arrive."""
         self.seed = seed
         self.size = size
         self.port = port or 0
         self.sqlite_path = Path(sqlite_path) if sqlite_path else None
         switches.setdefault("switch_seed", seed)
-        self._board = SwitchBoard(Switches.build(**switches))
+        self._board = SwitchBoard(Switches.build(**switches), sleep=sleep)
         self._log = RequestLog()
         self._server: Any = None
         self._warm_up: threading.Thread | None = None
