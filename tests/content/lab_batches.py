@@ -44,8 +44,8 @@ class Batch:
 
     lab: str
     root: Path  # the scratch course it was graded in
-    students: tuple[str, ...]
-    results: dict[str, dict[str, Any]]
+    students: tuple[str, ...]  # every submission asked for, by name
+    results: dict[str, dict[str, Any]]  # by name (two names of one notebook share a grading)
     returncode: int
     log: str  # what `prodev grade` printed
     peak_mb: float  # the grader process's peak resident memory
@@ -120,6 +120,16 @@ def submissions(lab: str) -> dict[str, dict]:
     return found
 
 
+def _one_name_per_notebook(students: dict[str, dict]) -> dict[str, str]:
+    """Name -> the name its notebook is graded under: controls shared by several attacks on one
+    wrong answer are the same notebook, graded once."""
+    first: dict[str, str] = {}
+    return {
+        name: first.setdefault(json.dumps(nb, sort_keys=True), name)
+        for name, nb in sorted(students.items())
+    }
+
+
 def _peak_rss_mb(pid: int) -> float:
     """The peak resident memory of a running process, in MB (0 once it has gone)."""
     try:
@@ -143,7 +153,9 @@ def batch(lab: str) -> Batch:
     if layout.hidden_checks.is_dir():
         shutil.copytree(layout.hidden_checks, root / "autograder" / "checks" / lab)
     students = submissions(lab)
-    for student, nb in students.items():
+    graded_as = _one_name_per_notebook(students)
+    for student in set(graded_as.values()):
+        nb = students[student]
         folder = root / "submitted" / student / lab
         shutil.copytree(layout.release_dir, folder)  # the whole released folder, as collected
         (folder / f"{lab}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
@@ -168,7 +180,7 @@ def batch(lab: str) -> Batch:
         watcher.join()
     results = {}
     for student in students:
-        path = root / "results" / lab / f"{student}.json"
+        path = root / "results" / lab / f"{graded_as[student]}.json"
         if path.is_file():
             results[student] = json.loads(path.read_text(encoding="utf-8"))
     log_text = (root / "grade.log").read_text(encoding="utf-8")
