@@ -173,6 +173,7 @@ def test_stop_then_start_keeps_the_data(data_dir, env):
     from prodev import services
 
     pg = services.postgres()
+    services.redis()  # both running, whatever ran before this test
     port = int(pg.url.rsplit(":", 1)[1].split("/")[0])
     with psycopg.connect(pg.url) as conn:
         conn.execute(
