@@ -34,6 +34,7 @@ from prodev.probes.suites import (
     run_suite_job,
     suite_runner,
 )
+from prodev.runtime.registry import FRESH_OP
 from prodev.runtime.serve import serve
 
 COMPONENT = textwrap.dedent(
@@ -367,3 +368,30 @@ def test_hidden_runs_quote_nothing_a_test_raised() -> None:
             student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant", details=True
         )
     assert "SECRET" in str(public.value)
+
+
+def test_public_and_hidden_checks_share_one_run_on_the_reference_and_hidden_quotes_nothing():
+    namespace = notebook(
+        """
+        class TestPrice:
+            def test_leak(self, component):
+                raise AssertionError("SECRET-" + str(component.price.__code__.co_consts))
+        """
+    )
+
+    class Counting(InProcessStudent):
+        jobs = 0
+
+        def ask(self, request, callbacks=None):
+            Counting.jobs += request.get("op") == FRESH_OP
+            return super().ask(request, callbacks)
+
+    student = Counting(namespace)
+    with pytest.raises(AssertionError) as public:  # the public check first, quoting the failure
+        assert_catches(
+            student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant", details=True
+        )
+    with pytest.raises(AssertionError) as hidden:  # then a hidden one, on the same run
+        assert_catches(student, "TestPrice", "component", COMPONENT, MUTANT, "a mutant")
+    assert "SECRET" in str(public.value) and "SECRET" not in str(hidden.value)
+    assert Counting.jobs == 1  # the reference, once; no mutant runs once it fails there
