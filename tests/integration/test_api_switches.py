@@ -218,13 +218,11 @@ def test_bad_switch_values_are_refused_with_a_reason(api):
 
 
 def test_log_records_what_the_client_did(api):
-    before = time.time()
     with httpx.Client(base_url=api.url, headers={"User-Agent": "lesson/1"}) as client:
         first = client.get("/api/properties/2/")
         client.get("/api/properties/2/", headers={"If-None-Match": first.headers["ETag"]})
         client.get("/api/bookings/", params={"status": "confirmed", "page": 2})
         client.post("/api/payments/", json={})
-    after = time.time()
     log = api.requests
     assert [(r.method, r.path, r.status) for r in log] == [
         ("GET", "/api/properties/2/", 200),
@@ -238,13 +236,10 @@ def test_log_records_what_the_client_did(api):
     assert "content-type" not in log[0].headers and "authorization" not in log[3].headers
     assert log[3].headers["content-type"] == "application/json"
     assert len({r.client for r in log}) == 1  # one keep-alive connection
+    # which clock readings a record holds: tests/unit/test_request_log.py, on injected clocks
     for record in log:
-        assert record.started <= record.ended and record.started_wall <= record.ended_wall
         assert record.in_flight == 1 and record.injected is None
     assert [r.started for r in log] == sorted(r.started for r in log)
-    # wall times are the server's clock for when the requests really happened: between the
-    # readings taken around them (an order, not a duration, so a busy machine cannot fail it)
-    assert before <= log[0].started_wall and log[-1].ended_wall <= after
     assert set(log[0].to_dict()) >= {"method", "path", "status", "duration", "in_flight"}
     api.clear_requests()
     assert api.requests == []

@@ -8,7 +8,6 @@ Django.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -63,6 +62,7 @@ class Gateway:
         except BaseException:
             self.log.abandon()
             raise
+        ended, ended_wall = self.log.now()
         self.log.end(
             RequestRecord(
                 method=environ["REQUEST_METHOD"],
@@ -70,9 +70,9 @@ class Gateway:
                 query=environ.get("QUERY_STRING", ""),
                 status=int(status.split(" ", 1)[0]),
                 started=started,
-                ended=time.monotonic(),
+                ended=ended,
                 started_wall=started_wall,
-                ended_wall=time.time(),
+                ended_wall=ended_wall,
                 in_flight=in_flight,
                 client=environ.get("prodev.client", environ.get("REMOTE_ADDR", "")),
                 headers=request_headers(environ),

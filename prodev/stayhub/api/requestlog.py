@@ -45,9 +45,18 @@ class RequestRecord:
 
 
 class RequestLog:
-    """Records of answered requests plus the number of requests in flight, under one lock."""
+    """Records of answered requests plus the number of requests in flight, under one lock.
 
-    def __init__(self) -> None:
+    `clock` (monotonic) and `wall_clock` default to the real ones; a test passes its own to see
+    which readings a record holds."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
         self._in_flight = 0
@@ -59,7 +68,11 @@ class RequestLog:
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
-            return time.monotonic(), time.time(), self._in_flight
+            return self._clock(), self._wall_clock(), self._in_flight
+
+    def now(self) -> tuple[float, float]:
+        """(monotonic, wall) readings of the log's clocks, for when a response is ready."""
+        return self._clock(), self._wall_clock()
 
     def end(self, record: RequestRecord) -> None:
         """Count a request out, store its record and tell the listeners (in the server's
