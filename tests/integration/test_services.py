@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psycopg
@@ -209,7 +208,7 @@ def test_status_json_describes_running_servers(data_dir, env):
     assert "PostgreSQL 18" in text and "running" in text
 
 
-def test_recovery_after_kill_9(data_dir, capsys):
+def test_recovery_after_kill_9(data_dir, capsys, wait_until):
     from prodev import services
 
     pg, cache = services.postgres(), services.redis()
@@ -219,10 +218,13 @@ def test_recovery_after_kill_9(data_dir, capsys):
     report = services.status()
     for name in ("postgres", "redis"):
         os.kill(report[name]["pid"], signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while services.status()["postgres"]["running"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not services.status()["redis"]["running"]
+    # SIGKILL takes effect when the killed process next runs, which a busy machine delays: wait
+    # for both to be gone (the timeout bounds the wait, it is not what the test measures)
+    wait_until(
+        lambda: not any(services.status()[name]["running"] for name in ("postgres", "redis")),
+        timeout=30,
+        what="both servers to be seen stopped after kill -9",
+    )
     capsys.readouterr()
 
     pg = services.postgres()
