@@ -88,6 +88,12 @@ class Student:
         """True if the notebook defines `name`."""
         return bool(self.ask({"op": "has", "name": name}))
 
+    def is_stub(self, name: str) -> bool:
+        """True if `name` is still the release's blank function (it only raises
+        NotImplementedError). A check may then skip costly set-up: whatever the notebook says
+        here, the check can only score less by believing it."""
+        return bool(self.ask({"op": "stub", "name": name}))
+
     def value(self, name: str) -> Any:
         """The JSON value of a variable defined in the notebook."""
         return self.ask({"op": "value", "name": name})

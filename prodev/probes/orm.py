@@ -64,6 +64,7 @@ def orm_call(
     call's own copy first, to plant rows the dataset lacks (the snapshots see them)."""
     from prodev.probes import orm_database
 
+    refuse_blank(student, name)
     database = orm_database.create(dataset, writable=writes or bool(prepare))
     try:
         database.change(list(prepare))
@@ -113,15 +114,23 @@ def _address(student: Any, database: Any) -> tuple[str, int]:
     return str(where.hostname), int(where.port or database.port)
 
 
+UNANSWERED = "not answered yet: replace `raise NotImplementedError()` with your code"
+
+
+def refuse_blank(student: Any, name: str) -> None:
+    """Fail as not answered, before a database is made for the call, if `name` is still the
+    release's blank function (most of a blank notebook's calls: a clone each saved)."""
+    if student.is_stub(name):
+        from prodev.checking.student import StudentError  # imports this module
+
+        raise StudentError("unanswered", UNANSWERED)
+
+
 def ask(student: Any, request: dict) -> dict:
     """The notebook's reply, with a blank answer reported as such."""
     reply = student.ask(request)
     if str(reply.get("error") or "").startswith("NotImplementedError"):
-        from prodev.checking.student import (
-            StudentError,  # here: prodev.checking.student imports this module
-        )
+        from prodev.checking.student import StudentError  # imports this module
 
-        raise StudentError(
-            "unanswered", "not answered yet: replace `raise NotImplementedError()` with your code"
-        )
+        raise StudentError("unanswered", UNANSWERED)
     return reply

@@ -172,8 +172,9 @@ def orm_race(
     it touches them) until they all wait on the server. `patience`: seconds to wait for that,
     per gate (at the first, from when the first call connects), before lifting it anyway."""
     from prodev.probes import orm_database
-    from prodev.probes.orm import ask, orm_request
+    from prodev.probes.orm import ask, orm_request, refuse_blank
 
+    refuse_blank(student, name)
     database = orm_database.create(dataset, writable=True)
     try:
         request = orm_request(student, "orm_race", name, database, [], {})
@@ -212,7 +213,7 @@ def _outcomes(reply: Any, count: int) -> list[dict[str, Any]]:
         else:
             outcomes.append({"error": "no result"})
     if outcomes and all(o.get("error", "").startswith("NotImplementedError") for o in outcomes):
-        raise StudentError(
-            "unanswered", "not answered yet: replace `raise NotImplementedError()` with your code"
-        )
+        from prodev.probes.orm import UNANSWERED
+
+        raise StudentError("unanswered", UNANSWERED)
     return outcomes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import dis
 import json
 import math
 import uuid
@@ -120,3 +121,20 @@ def lookup(namespace: Mapping[str, Any], name: str) -> Any:
             f"`{name}` is not defined: run the cell where you define it, and keep its name",
         )
     return namespace[name]
+
+
+# What a function compiles to when its whole body is `raise NotImplementedError()` (with or
+# without the call's parentheses, a docstring, `async`, or a `yield` after the raise).
+# Nothing in it can return, store, branch or catch.
+_STUB_OPS = {"RESUME", "NOP", "PUSH_NULL", "LOAD_GLOBAL", "PRECALL", "CALL", "RAISE_VARARGS",
+             "RETURN_GENERATOR", "POP_TOP"}  # fmt: skip
+
+
+def is_stub(value: Any) -> bool:
+    """True for a function that does nothing but raise NotImplementedError: a release's blank
+    answer. Anything else, a wrapped or decorated function included, is not a stub."""
+    code = getattr(value, "__code__", None)
+    if code is None or code.co_names != ("NotImplementedError",):
+        return False
+    ops = {i.opname for i in dis.get_instructions(code)}
+    return "RAISE_VARARGS" in ops and ops <= _STUB_OPS

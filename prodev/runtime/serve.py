@@ -50,6 +50,8 @@ def _handle(namespace: Mapping[str, Any], request: Mapping[str, Any], registry: 
         return answers.to_json(answers.lookup(namespace, request["name"]))
     if op == "has":
         return request["name"] in namespace
+    if op == "stub":
+        return answers.is_stub(namespace.get(request["name"]))
     if op == "call":
         fn = answers.lookup(namespace, request["name"])
         if not callable(fn):

@@ -111,3 +111,65 @@ def test_self_referencing_containers_are_refused():
     loop = []
     loop.append(loop)
     assert ask({"v": loop}, op="value", name="v")["kind"] == "too_deep"
+
+
+def _blank(nights):
+    """A release's blank answer."""
+    raise NotImplementedError()
+
+
+def _blank_without_parentheses(nights):
+    raise NotImplementedError
+
+
+async def _blank_async(nights):
+    raise NotImplementedError()
+
+
+def _blank_generator(nights):
+    raise NotImplementedError()
+    yield nights
+
+
+def _answered(nights):
+    return nights * 2
+
+
+def _answered_then_raises(nights):
+    if nights < 0:
+        raise NotImplementedError()
+    return nights
+
+
+def _answered_keeps_the_name(nights):
+    NotImplementedError  # noqa: B018 - a stray reference, not a raise
+    return nights
+
+
+def _raises_with_its_argument(nights):
+    raise NotImplementedError(nights)
+
+
+def _catches_it(nights):
+    try:
+        raise NotImplementedError()
+    except NotImplementedError:
+        return nights
+
+
+@pytest.mark.parametrize("fn", [_blank, _blank_without_parentheses, _blank_async, _blank_generator])
+def test_a_release_blank_is_a_stub(fn):
+    assert ask({"f": fn}, op="stub", name="f") == {"ok": True, "value": True}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [_answered, _answered_then_raises, _answered_keeps_the_name, _raises_with_its_argument,
+     _catches_it, print, 42, "raise NotImplementedError()"],
+)  # fmt: skip
+def test_anything_that_can_return_is_not_a_stub(value):
+    assert ask({"f": value}, op="stub", name="f") == {"ok": True, "value": False}
+
+
+def test_a_missing_name_is_not_a_stub_so_the_call_reports_it_missing():
+    assert ask({}, op="stub", name="f") == {"ok": True, "value": False}
