@@ -14,6 +14,7 @@ as documented. New labs are picked up automatically.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from answer_independence import bound_names
+from filelock import FileLock
 from lab_batches import batch
 from labs_harness import (
     ROOT,
@@ -235,13 +237,33 @@ def release_check(*labs: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture(scope="session")
+def every_release_checked(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, str]:
+    """The exit status and output of `prodev release --check` on every lab (nbgrader starts
+    once for all), run once per test session: the first worker to ask leaves them for the
+    others."""
+    session = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # an xdist worker (not a pytest it started)
+        session = session.parent  # the workers' folders share this one
+    kept = session / "release-check.json"
+    with FileLock(session / ".release-check.lock"):
+        if not kept.is_file():
+            done = release_check(*[lab.name for lab in LABS])
+            kept.write_text(json.dumps([done.returncode, done.stderr]))
+    returncode, stderr = json.loads(kept.read_text())
+    return returncode, stderr
+
+
 @pytest.mark.parametrize("lab", LABS, ids=lab_ids)
-def test_release_is_in_sync(lab: Lab) -> None:
-    done = release_check(*[lab.name for lab in LABS])  # nbgrader starts once for every lab
-    if done.returncode not in (0, 1):  # some lab cannot be released: judge this one alone
+def test_release_is_in_sync(lab: Lab, every_release_checked: tuple[int, str]) -> None:
+    returncode, stderr = every_release_checked
+    if returncode not in (0, 1):  # some lab cannot be released: judge this one alone
         done = release_check(lab.name)
-    assert done.returncode in (0, 1), f"prodev release --check {lab} failed:\n{done.stderr}"
-    stale = [line.strip() for line in done.stderr.splitlines() if f"labs/{lab.name}/" in line]
+        returncode, stderr = done.returncode, done.stderr
+    assert returncode in (0, 1), f"prodev release --check {lab} failed:\n{stderr}"
+    stale = [line.strip() for line in stderr.splitlines() if f"labs/{lab.name}/" in line]
     assert not stale, f"{lab}: labs/ is out of date, run `prodev release {lab}`: {stale}"
 
 

@@ -320,7 +320,8 @@ def test_a_regrade_for_changed_checks_does_not_run_a_looping_cell_again(
     monkeypatch.setattr(WorkerSlot, "run", recording_run)
     root = mini_course
     mc.submit(root, "ann")
-    mc.submit(root, "lou", answers={"q2": "while True:\n    pass\n"})
+    # A loop that waits, not one that spins: the limit is what is tested, not a busy core.
+    mc.submit(root, "lou", answers={"q2": "import time\nwhile True:\n    time.sleep(0.05)\n"})
     limits = Limits(timeout=4, request_timeout=4)
     first = grader(root, gradebook=False, limits=limits).grade(root / "submitted")
     lou = first.documents["lou"]
