@@ -19,7 +19,7 @@ from typing import Any
 from autograder.results.document import Lateness, ResultsDocument
 from autograder.submissions import LabSource
 from prodev.course.layout import Course, Lab, load_settings
-from prodev.course.paths import ensure_scripts_on_path
+from prodev.course.nbgrader_setup import prepare_nbgrader
 
 
 def _as_course(course: Course | Path) -> Course:
@@ -34,7 +34,7 @@ def gradebook_url(course: Course | Path) -> str:
 def _open(course: Course | Path) -> Any:
     from nbgrader.api import Gradebook
 
-    ensure_scripts_on_path()
+    prepare_nbgrader()
     return Gradebook(gradebook_url(course))
 
 

@@ -20,14 +20,3 @@ def data_dir() -> Path:
     if "PRODEV_DATA_DIR" in os.environ:
         return Path(os.environ["PRODEV_DATA_DIR"]).resolve()
     return project_root() / "data"
-
-
-def ensure_scripts_on_path() -> None:
-    """nbgrader runs the `alembic` command by name: make this interpreter's scripts findable,
-    so `.venv/bin/prodev ...` works without an activated virtualenv."""
-    import sys
-
-    scripts = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "")
-    if scripts not in path.split(os.pathsep):
-        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")

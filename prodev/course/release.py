@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from prodev.course.layout import Course, CourseError, load_settings
-from prodev.course.paths import ensure_scripts_on_path
+from prodev.course.nbgrader_setup import prepare_nbgrader
 
 
 class ReleaseError(CourseError):
@@ -23,7 +23,7 @@ def available_labs(root: Path | None = None) -> list[str]:
 def _generate(lab: str, course: Course, release_dir: Path, db: Path) -> None:
     from nbgrader.apps import NbGraderAPI
 
-    ensure_scripts_on_path()
+    prepare_nbgrader()
     config = load_settings(course.root)
     config.CourseDirectory.root = str(course.root)
     config.CourseDirectory.source_directory = course.source_directory
