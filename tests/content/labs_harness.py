@@ -20,8 +20,10 @@ answer of every other question in place (`cross_checks`).
 
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
+import gc
 import multiprocessing
 import os
 import re
@@ -231,6 +233,9 @@ def _pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("spawn"))
 
 
+_FROZEN_LABS: set[str] = set()  # labs whose first variant this pool process has graded
+
+
 def _grade_in_worker(lab_name: str, answers: dict[str, str], questions: list[str] | None) -> Graded:
     """Runs in a pool process: the reference with `answers` (question -> wrong answer or rewrite
     file) swapped in, graded on `questions` (all if None; none if empty: the cells only)."""
@@ -238,7 +243,19 @@ def _grade_in_worker(lab_name: str, answers: dict[str, str], questions: list[str
     nb = read_notebook(lab.source)
     for question, path in answers.items():
         nb = with_answer(nb, question, Path(path).read_text(encoding="utf-8"))
-    return grade(nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions)
+    graded = grade(
+        nb, lab.source_dir, lab.layout.public_checks, lab.hidden_dir, questions=questions
+    )
+    if lab_name not in _FROZEN_LABS:
+        # Every variant's notebook starts with IPython's reset, which collects garbage over the
+        # whole heap. Frozen once the lab's modules are imported, those objects are not scanned
+        # again: a variant costs about half as much CPU (lab 02: 0.20 to 0.11 s).
+        if not _FROZEN_LABS:
+            atexit.register(gc.unfreeze)  # collected at exit, as extension modules expect
+        _FROZEN_LABS.add(lab_name)
+        gc.collect()
+        gc.freeze()
+    return graded
 
 
 def _submit(lab: str, answers: dict[str, Path], questions=None) -> Future:
