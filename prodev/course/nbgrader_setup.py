@@ -15,9 +15,9 @@ def prepare_nbgrader() -> None:
     scripts are put on PATH, so `.venv/bin/prodev ...` works without an activated virtualenv.
 
     Every new gradebook also asks `alembic heads` for the newest revision of nbgrader's schema,
-    in a new process: about 2 s of CPU each time, more than grading a small class. The answer
-    is fixed by the installed nbgrader, so it is read once, in this process, from the same
-    migration scripts (tests/unit/test_gradebook_schema.py proves both give one revision)."""
+    in a new process: about 2 s of CPU each time. The answer is fixed by the installed nbgrader,
+    so it is read once, in this process, from the same migration scripts, in milliseconds
+    (tests/unit/test_gradebook_schema.py proves both give one revision)."""
     scripts = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")
     if scripts not in path.split(os.pathsep):
