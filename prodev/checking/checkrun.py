@@ -18,6 +18,7 @@ import pytest
 
 from prodev.checking.checks import MARKER
 from prodev.checking.student import Callbacks, Student, StudentError
+from prodev.runtime.answers import UNANSWERED
 
 # An empty ini file, so the project's own pytest settings never leak into check runs.
 _INI = Path(__file__).with_name("checks.ini")
@@ -33,7 +34,7 @@ ECHO_CHARS = 12
 # check never repeats it.
 HIDDEN_REFUSALS = {
     "missing": "a name the check asks for is not defined: run the cell that defines it",
-    "unanswered": "not answered yet: replace `raise NotImplementedError()` with your code",
+    "unanswered": UNANSWERED,
     "not_callable": "the check expected a function here",
     "not_json": "the answer is not made of numbers, strings, lists or dicts",
     "not_finite": "the answer contains NaN or Infinity, which no check can compare",

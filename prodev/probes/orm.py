@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prodev.runtime.answers import UNANSWERED
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -112,9 +114,6 @@ def _address(student: Any, database: Any) -> tuple[str, int]:
 
     where = urlsplit(student.expose(database.port))
     return str(where.hostname), int(where.port or database.port)
-
-
-UNANSWERED = "not answered yet: replace `raise NotImplementedError()` with your code"
 
 
 def refuse_blank(student: Any, name: str) -> None:

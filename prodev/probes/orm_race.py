@@ -32,6 +32,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from prodev.runtime.answers import UNANSWERED
+
 # How often the check looks at the waiting sessions, in seconds.
 POLL = 0.01
 
@@ -213,7 +215,5 @@ def _outcomes(reply: Any, count: int) -> list[dict[str, Any]]:
         else:
             outcomes.append({"error": "no result"})
     if outcomes and all(o.get("error", "").startswith("NotImplementedError") for o in outcomes):
-        from prodev.probes.orm import UNANSWERED
-
         raise StudentError("unanswered", UNANSWERED)
     return outcomes

@@ -123,6 +123,9 @@ def lookup(namespace: Mapping[str, Any], name: str) -> Any:
     return namespace[name]
 
 
+# What a check says of an answer that is still the release's blank.
+UNANSWERED = "not answered yet: replace `raise NotImplementedError()` with your code"
+
 # What a function compiles to when its whole body is `raise NotImplementedError()` (with or
 # without the call's parentheses, a docstring, `async`, or a `yield` after the raise).
 # Nothing in it can return, store, branch or catch.
