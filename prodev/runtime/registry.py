@@ -53,7 +53,11 @@ def open_duckdb_script(spec: Mapping[str, Any]) -> Any:
         planted = duckdb.connect()
         for statement in duckdb.extract_statements(setup):
             planted.execute(statement.query)
-        for setting in ("enable_external_access = false", "threads = 1", "lock_configuration = true"):
+        for setting in (
+            "enable_external_access = false",
+            "threads = 1",
+            "lock_configuration = true",
+        ):
             planted.execute(f"SET {setting}")
         while len(_PLANTED) >= _PLANTED_KEPT:
             _PLANTED.pop(next(iter(_PLANTED))).close()
