@@ -10,6 +10,8 @@ is answered from here, so the data cannot be had without being observed, and wha
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
 import random
@@ -50,6 +52,12 @@ def booking_rows(n: int, seed: int) -> Iterator[tuple[str, int, float]]:
         yield rng.choice(statuses), nights, round(nights * rng.uniform(40, 400), 2)
 
 
+@functools.lru_cache(maxsize=4)
+def _booking_rows_as_json(n: int, seed: int) -> tuple[list[Any], ...]:
+    # Every submission of a batch is sent the same rows: generate them once per grading process.
+    return tuple(list(row) for row in booking_rows(n, seed))
+
+
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -85,7 +93,8 @@ class Source(Recorder):
     def __init__(self, spec: Mapping[str, Any]):
         self.limit = int(spec.get("limit") or DEFAULT_READ_LIMIT)
         if spec.get("bookings") is not None:
-            self._items: Iterator[Any] = booking_rows(int(spec["bookings"]), int(spec["seed"]))
+            rows = _booking_rows_as_json(int(spec["bookings"]), int(spec["seed"]))
+            self._items: Iterator[Any] = iter(rows)
             self.limit = max(self.limit, int(spec["bookings"]) + 1)
         elif spec.get("items") is not None:
             self._items = iter(list(spec["items"]))
@@ -149,6 +158,39 @@ class Pager(Recorder):
         return {"calls": self.calls}
 
 
+_PROBE_SETTINGS = ("enable_external_access = false", "threads = 1", "memory_limit = '256MB'")
+_shared: Any = None
+_shared_lock = threading.Lock()
+_CATALOG_NUMBERS = itertools.count(1)
+
+
+def _shared_cursor() -> Any:
+    """A new connection to the grading process's one DuckDB instance for probe databases built
+    from tables: each probe gets a catalog of its own in it (a new instance costs ~17 ms)."""
+    global _shared
+    with _shared_lock:  # one connection object is not safe to share between threads
+        if _shared is None:
+            import duckdb
+
+            _shared = duckdb.connect()  # private in-memory, never the module's default
+            for setting in (*_PROBE_SETTINGS, "lock_configuration = true"):
+                _shared.execute(f"SET {setting}")
+        return _shared.cursor()
+
+
+def _private_instance(path: str) -> Any:
+    """A DuckDB instance of its own with a dataset file attached read-only as `data` (one file
+    cannot be attached twice in one instance, and two probes may read the same one)."""
+    import duckdb
+
+    con = duckdb.connect()
+    quoted = path.replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS data (READ_ONLY)")
+    for setting in (*_PROBE_SETTINGS, "lock_configuration = true"):
+        con.execute(f"SET {setting}")
+    return con
+
+
 class Database(Recorder):
     """A real DuckDB connection held by the grader, recording what is run and fetched.
 
@@ -175,26 +217,24 @@ class Database(Recorder):
         allowed: set[str],
         add_probe: Callable[[str, Recorder], None] | None = None,
     ):
-        import duckdb
-
         self.probe_id = str(spec.get("id", "db"))
         self._add_probe = add_probe
         self.cursors: list[Cursor] = []
-        self._attached = bool(spec.get("path"))
-        self._con = duckdb.connect()  # a private in-memory instance, never the shared cache
         if spec.get("path"):
-            path = str(spec["path"]).replace("'", "''")
-            self._con.execute(f"ATTACH '{path}' AS data (READ_ONLY)")
-            self._con.execute("USE data")
+            self._con = _private_instance(str(spec["path"]))
+            self._catalog = "data"
+        else:
+            self._catalog = f"probe{next(_CATALOG_NUMBERS)}"
+            self._con = _shared_cursor()
+            self._con.execute(f"ATTACH ':memory:' AS {self._catalog}")
+        self._con.execute(f"USE {self._catalog}")
+        self._private = bool(spec.get("path"))
         for name, table in (spec.get("tables") or {}).items():
             columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
             self._con.execute(f'CREATE TABLE "{name}" ({columns})')
             if table.get("rows"):
                 marks = ", ".join("?" for _ in table["columns"])
                 self._con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
-        for setting in ("enable_external_access = false", "threads = 1", "memory_limit = '256MB'"):
-            self._con.execute(f"SET {setting}")
-        self._con.execute("SET lock_configuration = true")
         self._allowed = {_normal(s) for s in allowed}
         self._snapshot = list(spec.get("snapshot") or [])
         self._result: Any = None
@@ -281,6 +321,7 @@ class Database(Recorder):
     def report(self) -> dict[str, Any]:
         tables = {}
         viewer = self._con.cursor()  # a second connection: sees committed data only
+        viewer.execute(f"USE {self._catalog}")
         for table in self._snapshot:
             rows = viewer.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()
             tables[table] = answers.to_json(rows)
@@ -296,6 +337,11 @@ class Database(Recorder):
 
     def dispose(self) -> None:
         self._con.close()
+        if not self._private:
+            detach = _shared_cursor()
+            with contextlib.suppress(Exception):  # a cursor the student left open keeps it
+                detach.execute(f"DETACH {self._catalog}")
+            detach.close()
 
 
 class Cursor(Database):
@@ -306,8 +352,7 @@ class Cursor(Database):
         self.probe_id = f"{parent.probe_id}.cursor{number}"
         self._parent = parent
         self._con = parent._con.cursor()
-        if parent._attached:
-            self._con.execute("USE data")
+        self._con.execute(f"USE {parent._catalog}")
         self._allowed = parent._allowed
         self._snapshot = []
         self._result = None
