@@ -138,9 +138,11 @@ class ThreadedWSGIServer(ThreadingMixIn, WSGIServer):
 
     def start(self) -> None:
         """Serve in a background thread."""
+        # stop() waits for the accept loop to notice, half a poll on average: checks start and
+        # stop a server per check, so the wait is kept short.
         self._serve_thread = threading.Thread(
             target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="prodev-api-accept",
             daemon=True,
         )
