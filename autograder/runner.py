@@ -28,6 +28,7 @@ import pytest
 from filelock import FileLock, Timeout
 
 from autograder.config import DEFAULT_JOBS, DEFAULT_SANDBOX, Limits, hidden_seed
+from autograder.grader_reach import reach_notes
 from autograder.isolation.sandbox import (
     NOT_ISOLATED_WARNING,
     SERVICES_DIR_INSIDE,
@@ -717,10 +718,17 @@ class Grader:
             return _Job(sub, sha, UnreadableStudent(facts.unreadable), facts, started, log)
         cells = assemble(source, notebook)
         facts.missing = cells.missing
+        answer_ids = {c.grade_id for c in source.cells if c.kind == "answer"}
+        student_written = [
+            (label, code)
+            for label, code in zip(cells.labels, cells.cells, strict=True)
+            if label in answer_ids or label.startswith("extra")
+        ]
         facts.notes = (
             renamed_notebook(sub, self.lab.name)
             + cells.notes
             + tampered_checks(sub.path.parent, self.lab.released_checks)
+            + reach_notes(student_written)
         )
         log.debug("%d cells to run; missing answers: %s", len(cells.cells), cells.missing or "none")
         # Fresh jobs (lab 03's test classes) get the locked and answer cells, not extra ones.

@@ -109,7 +109,8 @@ FORGERIES = [
             "whether an exception left the student's `with` block (or wrapper) is seen only by "
             "the request op inside the student's process, which the notebook can re-register; "
             "a question scores it honestly only when the re-raise leaves a trace outside that "
-            "process, as lab 01 q5's resources do with the exception each exit is told about"
+            "process, as lab 01 q5's resources do with the exception each exit is told about; "
+            "the grader names the notebook for review (an integrity note)"
         ),
     ),
     # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
@@ -370,7 +371,8 @@ FORGERIES = [
             "process, so a notebook that rewrites the blocking `sleep` stub to send what an "
             "awaited sleep sends (begin, a turn, end) makes a blocking wait look free; the "
             "attempts, the waits' lengths and the cancellations stay the grader's. Closing it "
-            "needs a witness of the event loop outside that process"
+            "needs a witness of the event loop outside that process; the grader names the "
+            "notebook for review (an integrity note)"
         ),
         label="speaks_the_await_protocol",
     ),
@@ -392,7 +394,7 @@ FORGERIES = [
         known_gap=(
             "as for q6: that the awaited call raised is seen only by the request op inside the "
             "student's process, which the notebook can re-register; how many attempts ran and "
-            "every wait are still the grader's"
+            "every wait are still the grader's; the grader names the notebook for review"
         ),
         label="restates_the_raise",
     ),

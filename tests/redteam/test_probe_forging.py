@@ -10,6 +10,8 @@ import pytest
 from lab_batches import batch
 from redteam.probe_forgeries import FORGERIES, Forgery
 
+from autograder.grader_reach import findings
+
 pytestmark = [pytest.mark.timeout(1800), pytest.mark.needs_bwrap]
 
 
@@ -34,3 +36,15 @@ def test_a_forged_observation_scores_no_more_than_the_same_answer_without_it(for
         f"{forgery.name} scored {attack} on {q}, more than the same answer without the trick "
         f"({control})"
     )
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [pytest.param(f, id=f"{f.lab}-{f.name}") for f in FORGERIES if findings(f.trick)],
+)
+def test_a_forgery_that_reaches_into_the_grader_is_named_for_review(forgery: Forgery):
+    graded = batch(forgery.lab)
+    notes = graded.document(forgery.name)["notes"]
+    assert any(n.startswith("integrity:") and f"`{forgery.question}" in n for n in notes), notes
+    control = graded.document(f"control_{forgery.name}")["notes"]
+    assert not any(n.startswith("integrity:") for n in control), control
