@@ -227,14 +227,18 @@ class Database(Recorder):
             self._catalog = f"probe{next(_CATALOG_NUMBERS)}"
             self._con = _shared_cursor()
             self._con.execute(f"ATTACH ':memory:' AS {self._catalog}")
-        self._con.execute(f"USE {self._catalog}")
         self._private = bool(spec.get("path"))
-        for name, table in (spec.get("tables") or {}).items():
-            columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
-            self._con.execute(f'CREATE TABLE "{name}" ({columns})')
-            if table.get("rows"):
-                marks = ", ".join("?" for _ in table["columns"])
-                self._con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
+        try:
+            self._con.execute(f"USE {self._catalog}")
+            for name, table in (spec.get("tables") or {}).items():
+                columns = ", ".join(f'"{c}" {t}' for c, t in table["columns"])
+                self._con.execute(f'CREATE TABLE "{name}" ({columns})')
+                if table.get("rows"):
+                    marks = ", ".join("?" for _ in table["columns"])
+                    self._con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table["rows"])
+        except BaseException:
+            self.dispose()  # a shared instance keeps a catalog until it is detached
+            raise
         self._allowed = {_normal(s) for s in allowed}
         self._snapshot = list(spec.get("snapshot") or [])
         self._result: Any = None
@@ -617,7 +621,11 @@ class Recorders:
         in which each description is replaced by a stub that names its recorder."""
         recorders = cls()
         recorders._allowed = set(_strings(request))
-        sent = recorders._stubbed(request)
+        try:
+            sent = recorders._stubbed(request)
+        except BaseException:
+            recorders.dispose()
+            raise
         return recorders, sent
 
     def _stubbed(self, value: Any) -> Any:

@@ -224,6 +224,46 @@ def test_the_snapshot_shows_only_committed_writes():
     assert done["probes"]["db"]["transactions"] == {"begin": 1, "commit": 1, "rollback": 0}
 
 
+def _probe_catalogs() -> set[str]:
+    from prodev.probes import recorders
+
+    viewer = recorders._shared_cursor()
+    try:
+        rows = viewer.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+    finally:
+        viewer.close()
+    return {name for (name,) in rows if name.startswith("probe")}
+
+
+def test_probe_databases_share_one_instance_but_no_rows_and_none_outlives_its_call():
+    # Two databases in one call, each written to: neither sees the other's rows, and both are
+    # gone (detached from the grader's one instance) when the call ends, even one left open.
+    def delete_from_first(first, second, statement):
+        first.execute(statement)
+        second.cursor()  # a cursor left open
+        return "ok"
+
+    before = _probe_catalogs()
+    got = probes.probe_call(
+        student_with(delete_from_first=delete_from_first),
+        "delete_from_first",
+        probes.database("one", tables=TABLES, snapshot=["t"]),
+        probes.database("two", tables=TABLES, snapshot=["t"]),
+        "DELETE FROM t WHERE id = 1",
+    )
+    assert got["probes"]["one"]["tables"]["t"] == [[2, "b"], [3, "c"]]
+    assert got["probes"]["two"]["tables"]["t"] == TABLES["t"]["rows"]
+    assert _probe_catalogs() == before
+
+
+def test_a_probe_database_that_cannot_be_built_leaves_nothing_behind():
+    before = _probe_catalogs()
+    broken = {"t": {"columns": [["id", "NOT_A_TYPE"]], "rows": []}}
+    with pytest.raises(Exception, match="NOT_A_TYPE"):
+        probes.probe_call(student_with(f=lambda con: None), "f", probes.database(tables=broken))
+    assert _probe_catalogs() == before
+
+
 # ---- context managers ------------------------------------------------------------------------
 
 
