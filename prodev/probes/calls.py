@@ -206,8 +206,24 @@ def probe_with(
             "args": list(args),
             "kwargs": kwargs,
             "body": {"sql": sql or [], "raise": fail},
+            "caller": _spec("caller", id="caller"),
         },
     )
+
+
+def raised(got: Mapping[str, Any]) -> list[str | None]:
+    """What came out of each `with` statement (`probe_with`) or each call of the wrapper
+    (`probe_decorate`, `probe_decorate_async`), as the grader's caller stub was told when it
+    happened: the exception's class name, or None when nothing was raised. Checks take whether
+    an exception propagated from here, never from the op's own answer, which the notebook's
+    process writes."""
+    return [t and t["raised"] for t in got["probes"]["caller"]["told"]]
+
+
+def raised_message(got: Mapping[str, Any], index: int = 0) -> str | None:
+    """The message of the exception the caller stub was told about at `index`, if any."""
+    told = got["probes"]["caller"]["told"][index]
+    return told and told["message"]
 
 
 def probe_decorate(
@@ -232,6 +248,7 @@ def probe_decorate(
         "factory": factory,
         "target": {"sql": list(target_spec.get("sql") or [])},  # its statements are allowed
         "script": script,
+        "caller": _spec("caller", id="caller"),
     }
     return _ask(student, request, target_spec)
 
@@ -260,5 +277,6 @@ def probe_decorate_async(
         "target": {},
         "script": script,
         "clock": clock_id,
+        "caller": _spec("caller", id="caller"),
     }
     return _ask(student, request, {**target_spec, "coroutine": True})

@@ -107,10 +107,18 @@ def _run_body(value: Any, body: Mapping[str, Any]) -> None:
         raise BodyError("the with-block failed on purpose")
 
 
+def _tell(caller: Any, exc: BaseException | None) -> None:
+    """Tell the grader's stand-in for the calling code what came out of the student's code."""
+    if caller is not None:
+        caller.told(exc)
+
+
 def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
-    """Enter the student's context manager, run a body (SQL, then maybe raise), exit."""
+    """Enter the student's context manager, run a body (SQL, then maybe raise), exit; then tell
+    the grader's caller stub which exception left the `with` statement, if any."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
+    caller = decode(request["caller"]) if request.get("caller") else None
     manager = fn(*args, **kwargs)
     if not (hasattr(manager, "__enter__") and hasattr(manager, "__exit__")):
         raise answers.AnswerError(
@@ -123,10 +131,12 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
     except NotImplementedError:
         raise  # a blank answer: reported as "not answered yet"
     except Exception as exc:  # noqa: BLE001 (failing to enter is an observation too)
+        _tell(caller, exc)
         return {"entered": None, "outcome": "enter raised " + _describe(exc)}
     entered = _entered(value)
     body = request.get("body") or {}
     outcome = "completed"
+    escaped: BaseException | None = None
     try:
         _run_body(value, body)
     except BaseException as exc:  # noqa: BLE001 (the body's failure is what we observe)
@@ -134,8 +144,10 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
         try:
             suppressed = manager.__exit__(type(exc), exc, exc.__traceback__)
         except BaseException as raised:  # noqa: BLE001
+            escaped = raised
             outcome = "propagated" if raised is exc else "replaced by " + _describe(raised)
         else:
+            escaped = None if suppressed else exc
             outcome = "suppressed" if suppressed else "propagated"
         if not on_purpose:
             outcome = f"body failed ({_describe(exc)}); " + outcome
@@ -143,7 +155,9 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
         try:
             manager.__exit__(None, None, None)
         except Exception as raised:  # noqa: BLE001
+            escaped = raised
             outcome = "exit raised " + _describe(raised)
+    _tell(caller, escaped)
     return {"entered": entered, "outcome": outcome}
 
 
@@ -160,9 +174,11 @@ def _entered(value: Any) -> Any:
 
 def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: Decode) -> Any:
     """Apply the student's decorator (or decorator factory) to a probe target, then run a
-    script of calls and other steps against the wrapper, recording each outcome."""
+    script of calls and other steps against the wrapper, recording each outcome; the grader's
+    caller stub is told what each call raised (or that it returned)."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
+    caller = decode(request["caller"]) if request.get("caller") else None
     target = make_target(request["target"])
     decorator = fn(*args, **kwargs) if request.get("factory", True) else fn
     wrapper = decorator(target)
@@ -184,13 +200,20 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
             continue
         call_args = [decode(a) for a in step.get("args", [])]
         try:
-            steps.append({"value": answers.to_json(call(*call_args, **step.get("kwargs", {})))})
+            result = call(*call_args, **step.get("kwargs", {}))
+        except ProbeInterrupt as exc:  # the target's Ctrl-C got through: observed, not obeyed
+            _tell(caller, KeyboardInterrupt(str(exc)))
+            steps.append({"raised": "KeyboardInterrupt", "message": str(exc)[:200]})
+            continue
+        except Exception as exc:  # noqa: BLE001 (what the wrapper raises is the observation)
+            _tell(caller, exc)
+            steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
+            continue
+        _tell(caller, None)
+        try:
+            steps.append({"value": answers.to_json(result)})
         except answers.AnswerError as exc:
             steps.append({"not_json": str(exc)})
-        except ProbeInterrupt as exc:  # the target's Ctrl-C got through: observed, not obeyed
-            steps.append({"raised": "KeyboardInterrupt", "message": str(exc)[:200]})
-        except Exception as exc:  # noqa: BLE001 (what the wrapper raises is the observation)
-            steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
     return {
         "wrapper": {
             "name": getattr(wrapper, "__name__", None),
@@ -221,10 +244,15 @@ async def _awaited(wrapper: Callable[..., Any], args: list[Any], kwargs: Any) ->
 
 
 async def _await_steps(
-    wrapper: Callable[..., Any], script: Sequence[Mapping[str, Any]], decode: Decode, clock_id: str
+    wrapper: Callable[..., Any],
+    script: Sequence[Mapping[str, Any]],
+    decode: Decode,
+    clock_id: str,
+    caller: Any = None,
 ) -> list[dict[str, Any]]:
     """Await the wrapper once per step, each call a task of its own beside a ticker, as a
-    server awaits a handler while it serves other requests."""
+    server awaits a handler while it serves other requests; the grader's caller stub is told
+    what each awaited call raised (or that it returned)."""
     steps = []
     for step in script:
         call_args = [decode(a) for a in step.get("args", [])]
@@ -234,9 +262,11 @@ async def _await_steps(
         ticker.cancel()
         await asyncio.gather(ticker, return_exceptions=True)
         if task.cancelled():
+            _tell(caller, asyncio.CancelledError())
             steps.append({"cancelled": True})
             continue
         exc = task.exception()
+        _tell(caller, exc)
         if exc is not None:
             steps.append({"raised": type(exc).__name__, "message": str(exc)[:200]})
             continue
@@ -263,13 +293,13 @@ def _op_decorate_async(
             f"decorating with `{request['name']}` gave a {type(wrapper).__name__}, not a "
             "function: return the wrapper",
         )
+    caller = decode(request["caller"]) if request.get("caller") else None
     outcome: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            outcome["steps"] = asyncio.run(
-                _await_steps(wrapper, request.get("script", []), decode, str(request["clock"]))
-            )
+            script, clock = request.get("script", []), str(request["clock"])
+            outcome["steps"] = asyncio.run(_await_steps(wrapper, script, decode, clock, caller))
         except BaseException as exc:  # noqa: BLE001 (raised again in the request's thread)
             outcome["error"] = exc
 

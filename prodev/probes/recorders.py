@@ -444,6 +444,29 @@ class Opener(Recorder):
         return {"opened": self.opened, "closed": self.closed, "exits": self.exits}
 
 
+class Caller(Recorder):
+    """The code that called the student's `with` block or awaited the student's wrapper, told
+    as it happens what came out of it: the exception that left it (its class and message), or
+    nothing. A notebook that rewrites the request op's answer cannot change what this was
+    told, since each telling crossed to the grader when it happened."""
+
+    methods = ("told",)
+
+    def __init__(self) -> None:
+        self.told_list: list[dict[str, str] | None] = []
+
+    def told(self, exc_type: Any = None, message: Any = None) -> None:
+        if len(self.told_list) >= DEFAULT_CALL_LIMIT:
+            raise ProbeLimitError("the caller was told more outcomes than the check asked for")
+        if exc_type is None:
+            self.told_list.append(None)
+        else:
+            self.told_list.append({"raised": str(exc_type)[:60], "message": str(message)[:200]})
+
+    def report(self) -> dict[str, Any]:
+        return {"told": self.told_list}
+
+
 class Clock(Recorder):
     """A clock that only moves when something sleeps on it, work advances it, or the check's
     script moves it on.
@@ -784,6 +807,12 @@ def _log(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
     return _stub("log", probe_id)
 
 
+def _caller(recorders: Recorders, spec: dict[str, Any]) -> dict[str, Any]:
+    probe_id = str(spec["id"])
+    _add(recorders, probe_id, Caller())
+    return _stub("caller", probe_id)
+
+
 _BUILDERS: dict[str, Callable[[Recorders, dict[str, Any]], dict[str, Any]]] = {
     "source": _source,
     "pager": _pager,
@@ -794,4 +823,5 @@ _BUILDERS: dict[str, Callable[[Recorders, dict[str, Any]], dict[str, Any]]] = {
     "async_sleep": _async_sleep,
     "rand": _rand,
     "log": _log,
+    "caller": _caller,
 }

@@ -216,6 +216,26 @@ class StubResource:
         return self.name
 
 
+class StubCaller:
+    """Stands for the code around the student's `with` block or awaited wrapper: the request op
+    tells it, as it happens, which exception came out (or that none did), and that crosses to
+    the grader."""
+
+    def __init__(self, probe_id: str):
+        self.probe_id = probe_id
+
+    def told(self, exc: BaseException | None) -> None:
+        if exc is None:
+            ask(self.probe_id, "told")
+        else:
+            ask(
+                self.probe_id,
+                "told",
+                type(exc).__name__,
+                str(exc).splitlines()[0] if str(exc) else "",
+            )
+
+
 class StubOpener:
     """A callable that opens one resource (or raises the ConnectionError the grader sends)."""
 
@@ -328,6 +348,8 @@ def _decode_stub(spec: Mapping[str, Any]) -> Any:
         return StubConnection(probe_id)
     if kind == "opener":
         return StubOpener(probe_id)
+    if kind == "caller":
+        return StubCaller(probe_id)
     if kind == "clock":
         return StubClock(probe_id)
     if kind == "sleep":

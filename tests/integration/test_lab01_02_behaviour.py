@@ -297,19 +297,22 @@ def replaces(opener):
 
 
 @pytest.mark.parametrize(
-    ("name", "fail", "outcome", "events"),
+    ("name", "fail", "outcome", "left", "events"),
     [
-        ("closes_always", False, "completed", ["open r", "close r"]),
-        ("closes_always", True, "propagated", ["open r", "close r"]),
-        ("swallows", True, "suppressed", ["open r", "close r"]),
-        ("replaces", True, "replaced by RuntimeError: something else", ["open r"]),
+        ("closes_always", False, "completed", None, ["open r", "close r"]),
+        ("closes_always", True, "propagated", "BodyError", ["open r", "close r"]),
+        ("swallows", True, "suppressed", None, ["open r", "close r"]),
+        ("replaces", True, "replaced by RuntimeError: something else", "RuntimeError", ["open r"]),
     ],
 )
-def test_with_reports_how_the_block_ended_and_what_was_closed(name, fail, outcome, events):
+def test_with_reports_how_the_block_ended_and_what_was_closed(name, fail, outcome, left, events):
+    # The op's own answer (outcome) and what the grader's caller stub was told as it happened
+    # (raised) agree; checks score only the second.
     student = student_with(closes_always=closes_always, swallows=swallows, replaces=replaces)
     got = probes.probe_with(student, name, probes.opener("r"), fail=fail)
     assert got["entered"] == "r"
     assert got["outcome"] == outcome
+    assert probes.raised(got) == [left]
     assert got["events"] == events
 
 
@@ -317,6 +320,8 @@ def test_with_reports_a_failure_to_enter_and_a_blank_answer():
     student = student_with(closes_always=closes_always, blank=lambda opener: _blank())
     got = probes.probe_with(student, "closes_always", probes.opener("r", fail=True))
     assert got["outcome"] == "enter raised ConnectionError: could not open r"
+    assert probes.raised(got) == ["ConnectionError"]
+    assert probes.raised_message(got) == "could not open r"
     with pytest.raises(StudentError, match="not answered yet"):
         probes.probe_with(student, "blank", probes.opener("r"))
 
@@ -385,6 +390,7 @@ def test_decorate_reports_the_wrapper_and_each_step():
     )
     assert got["wrapper"] == {"name": "quote", "doc": "Quote a price.", "wrapped": True}
     assert got["steps"][0] == {"raised": "TimeoutError", "message": "attempt 1 failed"}
+    assert probes.raised(got)[0] == "TimeoutError"
     assert got["steps"][1] == {"value": {"args": [3], "kwargs": {"k": 4}, "call": 2}}
     assert got["steps"][2] == {"missing": "clear"}
     assert got["probes"]["log"]["records"] == [["quote", 2], ["quote", 1]]
@@ -601,6 +607,7 @@ def test_awaited_waits_are_recorded_with_the_turns_other_tasks_took_during_them(
     )
     assert got["wrapper"]["coroutine_function"] and got["wrapper"]["name"] == "hold"
     assert got["steps"] == [{"value": {"args": [5], "kwargs": {}, "call": 3}}]
+    assert probes.raised(got) == [None]
     waits = got["probes"]["clock"]["waits"]
     assert [(w["seconds"], w["awaited"], w["ended"]) for w in waits] == [
         (0.25, True, True),
@@ -634,6 +641,10 @@ def test_a_plain_wrapper_returns_the_coroutine_and_the_call_runs_once():
     got = _run_async(passing, probes.target(name="hold", fail_times=1, coroutine=True))
     assert not got["wrapper"]["coroutine_function"]
     assert got["steps"] == [{"raised": "ConnectionError", "message": "attempt 1 failed"}]
+    assert (probes.raised(got), probes.raised_message(got)) == (
+        ["ConnectionError"],
+        "attempt 1 failed",
+    )
     assert len(got["probes"]["target"]["calls"]) == 1
 
 
@@ -642,6 +653,7 @@ def test_the_grader_cancels_the_awaiting_task_during_a_call_or_a_wait():
         _async_retry("await"), probes.target(name="hold", cancel_on=1, coroutine=True)
     )
     assert during_call["steps"] == [{"cancelled": True}]
+    assert probes.raised(during_call) == ["CancelledError"]
     assert len(during_call["probes"]["target"]["calls"]) == 1
     during_wait = _run_async(
         _async_retry("await"), probes.target(name="hold", fail_times=5, coroutine=True), 2

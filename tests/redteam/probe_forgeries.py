@@ -92,8 +92,9 @@ _CHECK_EXITS_0 = _exits_0_when("'makemigrations' in sys.argv")
 FORGERIES = [
     # ---- what the request op says about the student's own code is still the student's word:
     # here, that the `with` block's exception propagated. Lab 01 q5 scores only what its
-    # resources were told (each exit crosses to the grader), so the same trick gains nothing
-    # there; lab 01 q6 still scores the re-raise from the op's report ----
+    # resources were told (each exit crosses to the grader), and lab 01 q6 scores what the
+    # grader's caller stub was told when the `with` statement ended, so the trick gains nothing
+    # on either ----
     Forgery(
         "lab01_generators",
         "q5",
@@ -105,13 +106,6 @@ FORGERIES = [
         "q6",
         "q6_swallows_errors.py",
         _SUPPRESSED_AS_PROPAGATED,
-        known_gap=(
-            "whether an exception left the student's `with` block (or wrapper) is seen only by "
-            "the request op inside the student's process, which the notebook can re-register; "
-            "a question scores it honestly only when the re-raise leaves a trace outside that "
-            "process, as lab 01 q5's resources do with the exception each exit is told about; "
-            "the grader names the notebook for review (an integrity note)"
-        ),
     ),
     # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
     Forgery(
@@ -391,11 +385,21 @@ FORGERIES = [
         "    ]\n"
         "    return answer\n"
         "_registry().register_op('probe_decorate_async', _forged_async)\n",
-        known_gap=(
-            "as for q6: that the awaited call raised is seen only by the request op inside the "
-            "student's process, which the notebook can re-register; how many attempts ran and "
-            "every wait are still the grader's; the grader names the notebook for review"
-        ),
+        label="restates_the_raise",
+    ),
+    Forgery(
+        "lab02_decorators",
+        "q1",
+        "q1_swallows_errors.py",
+        "from prodev.runtime.registry import default_registry as _registry\n"
+        "_real_decorate = _registry().ops['probe_decorate']\n"
+        "def _forged_decorate(namespace, request, decode):\n"
+        "    answer = _real_decorate(namespace, request, decode)\n"
+        "    first = answer['steps'][:1]\n"
+        "    if first == [{'value': None}]:\n"
+        "        answer['steps'][0] = {'raised': 'ValueError', 'message': ''}\n"
+        "    return answer\n"
+        "_registry().register_op('probe_decorate', _forged_decorate)\n",
         label="restates_the_raise",
     ),
     # ---- lab 09: a count made up in the student's process is ignored: the server counts ----

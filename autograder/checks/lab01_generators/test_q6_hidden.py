@@ -26,13 +26,15 @@ def test_binds_the_connection_and_undoes_every_write(student):
         [7, "2026-05-01", True],
         [7, "2026-05-02", True],
     ], "a failed block's writes were not all undone"
-    assert got["outcome"] == "propagated", f"the block's exception was {got['outcome']}"
+    assert probes.raised(got) == ["BodyError"], (
+        "the block's exception did not leave the `with` statement unchanged: re-raise it"
+    )
     ok = probes.probe_with(
         student,
         "transaction",
         probes.database(tables=TABLES, snapshot=["availability"]),
         sql=writes[1:],
     )
-    assert (
-        ok["outcome"] == "completed" and len(ok["probes"]["db"]["tables"]["availability"]) == 1
-    ), "a successful block was not committed"
+    assert probes.raised(ok) == [None] and len(ok["probes"]["db"]["tables"]["availability"]) == 1, (
+        "a successful block was not committed"
+    )

@@ -41,7 +41,7 @@ def test_passes_arguments_and_undoes_partial_work(student):
     )
     db = probes.database(tables=TABLES, snapshot=["reviews"])
     got = probes.probe_decorate(student, "transactional", failing, [{"args": [db]}], factory=False)
-    assert got["steps"][0].get("raised") == "KeyError", "the function's exception was not re-raised"
+    assert probes.raised(got) == ["KeyError"], "the function's exception was not re-raised"
     assert got["probes"]["db"]["tables"]["reviews"] == TABLES["reviews"]["rows"], (
         "a failed call's delete was not undone"
     )
@@ -58,7 +58,7 @@ def test_passes_arguments_and_undoes_partial_work(student):
     script = [{"args": [db]}, {"args": [probes.same_database()]}]
     got = probes.probe_decorate(student, "transactional", interrupted, script, factory=False)
     first, second = got["steps"]
-    assert first.get("raised") == "KeyboardInterrupt", (
+    assert probes.raised(got)[0] == "KeyboardInterrupt", (
         "a Ctrl-C (KeyboardInterrupt) in the function was not re-raised"
     )
     assert "value" in second and got["probes"]["db"]["tables"]["reviews"] == [[1, 4], [2, 5]], (

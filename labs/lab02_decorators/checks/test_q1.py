@@ -12,7 +12,9 @@ def test_logs_a_successful_call(student):
         student, "logged", TARGET, [{"args": [300], "kwargs": {"nights": 3}}], probes.log()
     )
     step = got["steps"][0]
-    assert "raised" not in step, f"calling the decorated function raised {step.get('raised')}"
+    assert probes.raised(got) == [None], (
+        f"calling the decorated function raised {step.get('raised')}"
+    )
     assert step.get("value") == 100.0, (
         f"the decorated function should return what the function returned, got {step}"
     )

@@ -45,7 +45,7 @@ def test_gives_up_after_the_last_attempt(student):
     calls = len(got["probes"]["target"]["calls"])
     sleeps = got["probes"]["clock"]["sleeps"]
     assert calls == 3, f"with attempts=3 the function should be called 3 times, not {calls}"
-    assert step.get("raised") == "ConnectionError", (
+    assert probes.raised(got) == ["ConnectionError"], (
         f"when every attempt fails, the last error should propagate; the call gave {step}"
     )
     assert len(sleeps) == 2, (

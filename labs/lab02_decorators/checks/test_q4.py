@@ -44,6 +44,6 @@ def test_rolls_back_and_reraises(student):
         "the function wrote to both tables, then raised: both should be exactly as before "
         "(roll back on error)"
     )
-    assert step.get("raised") == "ValueError", (
+    assert probes.raised(got) == ["ValueError"], (
         f"the function's ValueError should propagate after the rollback; the call gave {step}"
     )
