@@ -107,6 +107,32 @@ FORGERIES = [
         "q6_swallows_errors.py",
         _SUPPRESSED_AS_PROPAGATED,
     ),
+    Forgery(
+        "lab01_generators",
+        "q6",
+        "q6_swallows_errors.py",
+        "import prodev.probes.stubs as _stubs\n"
+        "_rolled_back = []\n"
+        "_real_rollback, _real_told = _stubs.StubConnection.rollback, _stubs.StubCaller.told\n"
+        "def _rollback(self):\n"
+        "    _rolled_back.append(True)\n"
+        "    return _real_rollback(self)\n"
+        "def _told(self, exc):\n"
+        "    if exc is None and _rolled_back:\n"
+        "        _rolled_back.clear()\n"
+        "        exc = _stubs.BodyError('the with-block failed on purpose')\n"
+        "    return _real_told(self, exc)\n"
+        "_stubs.StubConnection.rollback = _rollback\n"
+        "_stubs.StubCaller.told = _told\n",
+        known_gap=(
+            "the caller stub is in the student's process: a notebook that patches it in step "
+            "with its own answer (here: tell the caller the block's error whenever a rollback "
+            "happened) still makes a swallowed error look propagated, as patching lab 01 q5's "
+            "resources would make their exits look told; rewriting the op's answer no longer "
+            "does. The grader names the notebook for review (an integrity note)"
+        ),
+        label="patches_the_caller_stub",
+    ),
     # ---- lab 01: sources, cursors, pagers, memory, openers, databases ----
     Forgery(
         "lab01_generators",
