@@ -8,7 +8,8 @@ outside its reach, though: the grader reads it here, before anything runs, and s
 found as an "integrity:" note for the instructor. No lab's answer needs these modules.
 
 It is a reading of the code, not a proof: code that hides what it imports (`exec` of a built
-string) is named by the escape hatch it uses, and a cell that does not parse is named as such.
+string) is named by the escape hatch it uses; a cell that does not parse cannot run either, so
+it is not read.
 """
 
 from __future__ import annotations
