@@ -258,16 +258,16 @@ class WorkerSlot:
             return current
 
     def _cell_deadline(self, cell: int | None, now: float) -> float:
-        """When a cell must be done: a cell that finished in an earlier run gets a few times its
-        earlier duration; new work gets what is left of the notebook's limit (at least a grace
-        period), so one endless loop costs one limit, not one per cell."""
+        """When a cell must be done: new work gets what is left of the notebook's limit (at
+        least a grace period), so one endless loop costs one limit, not one per cell; a cell
+        that finished in an earlier run gets as much, or a few times its earlier duration if
+        that is more (a busy machine can make a re-run several times slower than the first)."""
         grace = min(5.0, self.limits.timeout)
         if cell is not None and self._spent_from is not None and cell > self._spent_from:
             self._budget = min(self._budget, 0.0)  # as if the stopped cell had just run
+        limit = max(self._budget, grace)
         if cell is not None and cell in self._durations:
-            limit = 3 * self._durations[cell] + 2.0
-        else:
-            limit = max(self._budget, grace)
+            limit = max(limit, 3 * self._durations[cell] + 2.0)
         return min(now + limit, self._deadline)
 
     def _account(self, cell: int, elapsed: float) -> None:
