@@ -107,6 +107,11 @@ def _run_body(value: Any, body: Mapping[str, Any]) -> None:
         raise BodyError("the with-block failed on purpose")
 
 
+def _caller(request: Mapping[str, Any], decode: Decode) -> Any:
+    """The grader's caller stub the request brings, if any (checks always send one)."""
+    return decode(request["caller"]) if request.get("caller") else None
+
+
 def _tell(caller: Any, exc: BaseException | None) -> None:
     """Tell the grader's stand-in for the calling code what came out of the student's code."""
     if caller is not None:
@@ -118,7 +123,7 @@ def _op_with(namespace: Mapping[str, Any], request: Mapping[str, Any], decode: D
     the grader's caller stub which exception left the `with` statement, if any."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
-    caller = decode(request["caller"]) if request.get("caller") else None
+    caller = _caller(request, decode)
     manager = fn(*args, **kwargs)
     if not (hasattr(manager, "__enter__") and hasattr(manager, "__exit__")):
         raise answers.AnswerError(
@@ -178,7 +183,7 @@ def _op_decorate(namespace: Mapping[str, Any], request: Mapping[str, Any], decod
     caller stub is told what each call raised (or that it returned)."""
     fn = _function(namespace, request["name"])
     args, kwargs = _args(request, decode)
-    caller = decode(request["caller"]) if request.get("caller") else None
+    caller = _caller(request, decode)
     target = make_target(request["target"])
     decorator = fn(*args, **kwargs) if request.get("factory", True) else fn
     wrapper = decorator(target)
@@ -293,7 +298,7 @@ def _op_decorate_async(
             f"decorating with `{request['name']}` gave a {type(wrapper).__name__}, not a "
             "function: return the wrapper",
         )
-    caller = decode(request["caller"]) if request.get("caller") else None
+    caller = _caller(request, decode)
     outcome: dict[str, Any] = {}
 
     def run() -> None:
