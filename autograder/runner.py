@@ -38,6 +38,7 @@ from autograder.isolation.sandbox import (
     bwrap_command,
     choose_sandbox,
     docker_container_spec,
+    slot_uid,
     unsandboxed_command,
 )
 from autograder.isolation.session import RemoteStudent, UnreadableStudent, WorkerSlot
@@ -682,8 +683,12 @@ class Grader:
         os.chmod(services, 0o755)
         if mode == "bwrap":
             argv = bwrap_command(plan, index, self.limits, services)
+            uid = slot_uid(index)
             return WorkerSlot(
-                lambda: LocalProcess(argv, self.limits), self.limits, services, SERVICES_DIR_INSIDE
+                lambda: LocalProcess(argv, self.limits, uid=uid),
+                self.limits,
+                services,
+                SERVICES_DIR_INSIDE,
             )
         if mode == "docker":
             spec = docker_container_spec(plan, index, self.limits, services)

@@ -13,12 +13,14 @@ network, PID, UTS and cgroup namespaces; the worker empties System V IPC between
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +28,8 @@ from typing import BinaryIO, Protocol
 
 from autograder.config import BASE_UID, Limits
 from prodev.errors import UserError
+
+logger = logging.getLogger(__name__)
 
 WORKER_FILES = ("worker.py", "protocol.py", "forward.py")
 WORKER_DIR_INSIDE = Path("/run/prodev/worker")
@@ -179,6 +183,12 @@ def _ancestors(paths: list[Path]) -> list[Path]:
     return list(seen)
 
 
+def slot_uid(slot: int) -> int | None:
+    """The uid a bwrap slot's sandbox runs as: its own when the grader is root, else the grader's
+    (None: then no other process of the machine is the slot's alone)."""
+    return BASE_UID + slot if os.geteuid() == 0 else None
+
+
 def bwrap_command(plan: SandboxPlan, slot: int, limits: Limits, services: Path) -> list[str]:
     """The bubblewrap command line of one slot's sandbox."""
     as_root = os.geteuid() == 0
@@ -221,7 +231,7 @@ def bwrap_command(plan: SandboxPlan, slot: int, limits: Limits, services: Path) 
         argv += ["--setenv", key, value]
     argv += ["--chdir", "/tmp"]
     if as_root:
-        uid = str(BASE_UID + slot)
+        uid = str(slot_uid(slot))
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     argv += [str(plan.python), "-I", str(WORKER_DIR_INSIDE / "worker.py")]
@@ -371,10 +381,51 @@ def with_rlimits(argv: list[str], limits: Limits) -> list[str]:
     ]
 
 
-class LocalProcess:
-    """A worker started as a local process tree (bwrap, or no sandbox), in its own session."""
+def processes_of(uid: int) -> list[int]:
+    """Processes whose real uid is `uid`, exiting ones included: all count against its limit."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as status:
+                for line in status:
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            found.append(int(entry.name))
+                        break
+        except (OSError, ValueError):  # gone while we looked
+            continue
+    return found
 
-    def __init__(self, argv: list[str], limits: Limits, env: dict[str, str] | None = None):
+
+def wait_for_uid_to_empty(uid: int, seconds: float = 10.0) -> bool:
+    """Wait until no process of `uid` is left; False if some still are after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while processes_of(uid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class LocalProcess:
+    """A worker started as a local process tree (bwrap, or no sandbox), in its own session.
+
+    `uid` is the slot's own uid, when it has one: `kill` then returns only once every process of
+    that uid is gone. A killed sandbox's processes die after its first one does, and until they
+    have, they count against the uid's process limit, so the next sandbox of the slot (a student's
+    whose notebook did nothing wrong) could not start its own.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        limits: Limits,
+        env: dict[str, str] | None = None,
+        uid: int | None = None,
+    ):
+        self.uid = uid
         self._stderr_tail: deque[bytes] = deque(maxlen=64)
         self.process = subprocess.Popen(
             with_rlimits(argv, limits),
@@ -403,6 +454,12 @@ class LocalProcess:
         for stream in (self.stdin, self.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
+        if self.uid is not None and not wait_for_uid_to_empty(self.uid):
+            logger.warning(
+                "processes of the sandbox uid %d outlived its sandbox by 10 s: is another "
+                "grader using the same uids (PRODEV_SANDBOX_UID)?",
+                self.uid,
+            )
 
     def alive(self) -> bool:
         return self.process.poll() is None
