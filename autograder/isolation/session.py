@@ -195,9 +195,30 @@ class WorkerSlot:
         )
 
     def _run_once(self) -> None | str | int:
-        """None when the run finished; a reason if it could not start; a cell index if one broke."""
-        if self._process is None or not self._process.alive():
-            self.start()
+        """None when the run finished; a reason if it could not start; a cell index if one broke.
+
+        A run that breaks before its first cell began ran nothing of the student's: the sandbox
+        failed, so it is tried once more in a new one before the notebook is given up."""
+        outcome = self._attempt_run()
+        if isinstance(outcome, _NotStarted):
+            logger.info("the notebook did not start (%s); once more in a new sandbox", outcome)
+            self.stop()
+            outcome = self._attempt_run()
+        if isinstance(outcome, _NotStarted):
+            return f"the notebook could not start: {outcome}"
+        return outcome
+
+    def _ensure_sandbox(self) -> None:
+        """Start the sandbox if it is not running. Starting is the grader's time, not the
+        student's: it moves the submission's deadline back by as long as it took."""
+        if self._process is not None and self._process.alive():
+            return
+        began = time.monotonic()
+        self.start()
+        self._deadline += time.monotonic() - began
+
+    def _attempt_run(self) -> None | _NotStarted | int:
+        self._ensure_sandbox()
         order = [i for i in range(len(self._cells)) if i not in self._skipped]
         message = {
             "op": "run",
@@ -207,7 +228,7 @@ class WorkerSlot:
         }
         if not self._send(message):
             self.stop()
-            return "the sandbox stopped before the notebook could be sent to it"
+            return _NotStarted("the sandbox stopped before the notebook could be sent to it")
         self._child_alive = True
         started = time.monotonic()
         deadline = self._cell_deadline(None, started)
@@ -239,7 +260,10 @@ class WorkerSlot:
                 inside = float(reported) if type(reported) in (int, float) else measured
                 self._run_seconds = max(0.0, min(inside, measured))
                 return None
-            if frame is _TIMEOUT:
+            if frame is _TIMEOUT and current is None:
+                seconds = self.limits.startup_timeout
+                reason = f"the sandbox did not begin the first cell within {seconds:g} s"
+            elif frame is _TIMEOUT:
                 reason = f"ran past the notebook's time limit of {self.limits.timeout:g} s"
                 self._end_child("kill")
             elif isinstance(frame, dict) and frame.get("event") == "done":
@@ -253,7 +277,8 @@ class WorkerSlot:
                 reason = f"crashed the sandbox ({detail})"
                 self.stop()
             if current is None:
-                return f"the notebook could not start: {reason}"
+                self.stop()  # whatever broke, it was not the student's code: none had run
+                return _NotStarted(reason)
             self._skipped[current] = reason
             return current
 
@@ -261,12 +286,15 @@ class WorkerSlot:
         """When a cell must be done: new work gets what is left of the notebook's limit (at
         least a grace period), so one endless loop costs one limit, not one per cell; a cell
         that finished in an earlier run gets as much, or a few times its earlier duration if
-        that is more (a busy machine can make a re-run several times slower than the first)."""
+        that is more (a busy machine can make a re-run several times slower than the first).
+        Before the first cell begins, only the grader's code runs: that wait is a start-up's."""
+        if cell is None:
+            return min(now + self.limits.startup_timeout, self._deadline)
         grace = min(5.0, self.limits.timeout)
-        if cell is not None and self._spent_from is not None and cell > self._spent_from:
+        if self._spent_from is not None and cell > self._spent_from:
             self._budget = min(self._budget, 0.0)  # as if the stopped cell had just run
         limit = max(self._budget, grace)
-        if cell is not None and cell in self._durations:
+        if cell in self._durations:
             limit = max(limit, 3 * self._durations[cell] + 2.0)
         return min(now + limit, self._deadline)
 
@@ -342,8 +370,7 @@ class WorkerSlot:
         if time.monotonic() > self._deadline:
             return _refusal("timeout", "this notebook used up its time; later checks not run")
         self._end_child()
-        if self._process is None or not self._process.alive():
-            self.start()
+        self._ensure_sandbox()
         payload = dict(request.get("payload") or {})
         if request.get("with_cells"):
             payload["cells"] = [self._cells[i] for i in self._job_cells if i not in self._skipped]
@@ -471,6 +498,10 @@ def _callback_reply(frame: dict[str, Any], callbacks: Callbacks | None) -> dict[
     except Exception as exc:  # noqa: BLE001 (a recorder's fault must not stop the batch)
         reply = {"ok": False, "error": "RuntimeError", "message": f"probe failed: {exc}"[:300]}
     return reply
+
+
+class _NotStarted(str):
+    """Why a run ended before its first cell began."""
 
 
 def _refusal(kind: str, message: str) -> str:

@@ -31,14 +31,20 @@ def question_scores(redteam, student: str) -> dict[str, float]:
     return {q: t["score"] for q, t in document["questions"].items()}
 
 
+def why_scored(document: dict) -> str:
+    """The reasons and notes behind a submission's scores, for a failure message."""
+    reasons = {q: t.get("reason") for q, t in document["questions"].items()}
+    return f"reasons {reasons}; notes {document.get('notes')}"
+
+
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_an_attack_scores_its_question_like_a_blank_answer_and_nothing_else(redteam, name):
     attack = ATTACKS[name]
     blank = question_scores(redteam, "blank")
     got = question_scores(redteam, name)
     expected = {q: blank[q] if q in attack.attacked else float(p) for q, p in mc.POINTS.items()}
-    assert got == expected
     document = redteam["report"].documents[name]
+    assert got == expected, why_scored(document)
     for question in attack.attacked:
         assert document["questions"][question]["reason"], "a zero without a reason"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from autograder.isolation.sandbox import (
     choose_sandbox,
     docker_answers,
     docker_container_spec,
+    processes_of,
+    slot_uid,
+    unsandboxed_command,
 )
 from autograder.isolation.session import RemoteStudent, WorkerSlot
 from autograder.runner import Grader
@@ -176,3 +180,82 @@ def test_the_docker_sdk_accepts_the_spec_as_a_host_config(plan, tmp_path):
     assert host["PidsLimit"] == LIMITS.processes and host["Memory"] == LIMITS.memory_bytes
     assert host["CapDrop"] == ["ALL"] and host["Tmpfs"] == {"/tmp": spec["tmpfs"]["/tmp"]}
     assert args["stdin_open"] is True and args["user"] == f"{BASE_UID}:{BASE_UID}"
+
+
+SPAWN_SLEEPERS = """
+import os, time
+for _ in range(200):
+    if os.fork() == 0:
+        time.sleep(1000)
+        os._exit(0)
+"""
+
+
+@pytest.mark.needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="a slot has a uid of its own only when run as root")
+def test_a_stopped_sandbox_leaves_no_process_of_its_uid(plan):
+    # The next submission of the slot starts a sandbox of the same uid: a process of the last
+    # one still dying would count against its process limit, and its notebook might not start.
+    services = Path(tempfile.mkdtemp())
+    os.chmod(services, 0o755)
+    uid = slot_uid(1)
+    argv = bwrap_command(plan, 1, LIMITS, services)
+    slot = WorkerSlot(
+        lambda: LocalProcess(argv, LIMITS, uid=uid), LIMITS, services, SERVICES_DIR_INSIDE
+    )
+    try:
+        slot.run([SPAWN_SLEEPERS])
+        assert len(processes_of(uid)) > 200
+    finally:
+        slot.stop()
+    assert processes_of(uid) == []
+
+
+# A worker that says it is ready, then dies at the first message: as a sandbox that broke
+# before the notebook's first cell began.
+DIES_BEFORE_THE_FIRST_CELL = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from autograder.isolation.protocol import read_frame, write_frame
+write_frame(sys.stdout.buffer, {{"event": "ready", "warmup_seconds": 0.0}})
+read_frame(sys.stdin.buffer)
+"""
+
+
+def unsandboxed_slot(plan, tmp_path, broken_starts: int) -> tuple[WorkerSlot, list[int]]:
+    """A slot of unsandboxed workers whose first `broken_starts` starts die before any cell."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = dict(plan.environment, HOME=str(scratch), TMPDIR=str(scratch))
+    starts: list[int] = []
+
+    def launch() -> LocalProcess:
+        starts.append(1)
+        if len(starts) <= broken_starts:
+            return LocalProcess([sys.executable, "-c", DIES_BEFORE_THE_FIRST_CELL], LIMITS, env)
+        return LocalProcess(unsandboxed_command(plan, scratch), LIMITS, env)
+
+    return WorkerSlot(launch, LIMITS, tmp_path, tmp_path, shares_network=True), starts
+
+
+def test_a_sandbox_that_breaks_before_the_first_cell_is_replaced(plan, tmp_path):
+    # Nothing of the student's had run: the notebook is not lost for the sandbox's failure.
+    slot, starts = unsandboxed_slot(plan, tmp_path, broken_starts=1)
+    try:
+        report = slot.run(["x = 21"])
+        assert report.failure is None and not report.skipped
+        assert len(starts) == 2
+        assert RemoteStudent(slot).value("x") == 21
+    finally:
+        slot.stop()
+
+
+def test_a_sandbox_that_always_breaks_before_the_first_cell_gives_up_after_two(plan, tmp_path):
+    slot, starts = unsandboxed_slot(plan, tmp_path, broken_starts=10)
+    try:
+        report = slot.run(["x = 21"])
+    finally:
+        slot.stop()
+    assert report.failure == "the notebook could not start: crashed the sandbox (the sandbox " \
+        "closed its output)"  # fmt: skip
+    assert len(starts) == 2
