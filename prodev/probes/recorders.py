@@ -159,6 +159,14 @@ class Pager(Recorder):
 
 
 _PROBE_SETTINGS = ("enable_external_access = false", "threads = 1", "memory_limit = '256MB'")
+
+
+def _lock_down(con: Any) -> None:
+    """No file or extension access, one thread, 256 MB; then no setting can be changed."""
+    for setting in (*_PROBE_SETTINGS, "lock_configuration = true"):
+        con.execute(f"SET {setting}")
+
+
 _shared: Any = None
 _shared_lock = threading.Lock()
 _CATALOG_NUMBERS = itertools.count(1)
@@ -173,8 +181,7 @@ def _shared_cursor() -> Any:
             import duckdb
 
             _shared = duckdb.connect()  # private in-memory, never the module's default
-            for setting in (*_PROBE_SETTINGS, "lock_configuration = true"):
-                _shared.execute(f"SET {setting}")
+            _lock_down(_shared)
         return _shared.cursor()
 
 
@@ -186,8 +193,7 @@ def _private_instance(path: str) -> Any:
     con = duckdb.connect()
     quoted = path.replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS data (READ_ONLY)")
-    for setting in (*_PROBE_SETTINGS, "lock_configuration = true"):
-        con.execute(f"SET {setting}")
+    _lock_down(con)
     return con
 
 
