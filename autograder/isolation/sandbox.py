@@ -184,8 +184,8 @@ def _ancestors(paths: list[Path]) -> list[Path]:
 
 
 def slot_uid(slot: int) -> int | None:
-    """The uid a bwrap slot's sandbox runs as: its own when the grader is root, else the grader's
-    (None: then no other process of the machine is the slot's alone)."""
+    """The uid a bwrap slot's sandbox runs as when the grader is root, one per slot; None when it
+    is not root: the sandbox then runs as the grader's own uid, which no slot has to itself."""
     return BASE_UID + slot if os.geteuid() == 0 else None
 
 
